@@ -1,0 +1,462 @@
+/**
+ * The device layer: the only module that knows which WebGPU runtime is in use (Dawn's Node bindings,
+ * npm `webgpu`, loaded in Deno; or Deno's built-in `navigator.gpu`). Everything above it records
+ * dispatches of named kernels on {@linkcode GpuTensor}s and awaits {@linkcode Gpu.read} or
+ * {@linkcode Gpu.sync}.
+ *
+ * @example
+ * ```ts
+ * const gpu = await Gpu.open({ backend: "auto" });
+ * const x = gpu.upload(new Float32Array([1, 2, 3]), "x");
+ * console.log(await gpu.read(x));
+ * gpu.destroy();
+ * ```
+ * @module
+ */
+import { loadShader } from "./shaders.ts";
+import { type GpuRuntime, openRuntime } from "./runtime.ts";
+
+/** WebGPU usage flags, as numbers, so that no runtime's globals are needed. */
+export const BufferUsage = {
+  MAP_READ: 0x0001,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+} as const;
+const MAP_MODE_READ = 0x0001;
+
+/** Backends a user can ask for. `auto` picks the runtime that is reliable and fastest here. */
+export type BackendName = "auto" | "dawn" | "deno" | "cpu";
+/** WebGPU runtimes. */
+export type GpuBackend = "dawn" | "deno";
+
+/** A view of `size` 32-bit elements (f32, i32 or u32) at byte `offset` of a device buffer. */
+export interface GpuTensor {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+  readonly label: string;
+}
+
+/** A float parameter of a kernel (plain numbers are u32). */
+export interface F32Param {
+  readonly f32: number;
+}
+/** A signed integer parameter of a kernel. */
+export interface I32Param {
+  readonly i32: number;
+}
+/** One word of a kernel's uniform `Params` struct (binding 0). */
+export type Param = number | F32Param | I32Param;
+/** Marks a kernel parameter as f32. */
+export const f32 = (value: number): F32Param => ({ f32: value });
+/** Marks a kernel parameter as i32. */
+export const i32 = (value: number): I32Param => ({ i32: value });
+
+/** A kernel: a WGSL entry point in `shaders/<file>.wgsl`, with optional override constants. */
+export interface KernelSpec {
+  readonly file: string;
+  readonly entry: string;
+  readonly constants?: Readonly<Record<string, number>>;
+}
+
+/** The limits this project requests from the adapter (its real values, not the spec's defaults). */
+export const REQUESTED_LIMITS = [
+  "maxStorageBufferBindingSize",
+  "maxBufferSize",
+  "maxComputeWorkgroupStorageSize",
+  "maxStorageBuffersPerShaderStage",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupSizeX",
+  "maxComputeWorkgroupSizeY",
+  "maxComputeWorkgroupsPerDimension",
+] as const;
+
+/** What `doctor` prints. */
+export interface GpuInfo {
+  backend: GpuBackend;
+  adapter: string;
+  vendor: string;
+  architecture: string;
+  isFallbackAdapter: boolean;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+interface Dispatch {
+  kernel: string;
+  pipeline: Promise<GPUComputePipeline>;
+  tensors: readonly GpuTensor[];
+  params: readonly Param[];
+  workgroups: readonly [number, number, number];
+}
+
+const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment is at most 256 on every adapter
+const MAX_PARAMS = UNIFORM_SLOT / 4;
+
+/** A WebGPU device with a pipeline cache and a queue of recorded dispatches. */
+export class Gpu {
+  readonly backend: GpuBackend;
+  readonly device: GPUDevice;
+  readonly info: GpuInfo;
+  readonly #runtime: GpuRuntime;
+  readonly #pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  readonly #modules = new Map<string, GPUShaderModule>();
+  #pending: Dispatch[] = [];
+  #uniforms: GPUBuffer | null = null;
+  #staging = new Map<number, GPUBuffer[]>();
+  #lastKernels: string[] = [];
+  #failure: Error | null = null;
+  #destroyed = false;
+
+  private constructor(runtime: GpuRuntime, device: GPUDevice, info: GpuInfo) {
+    this.#runtime = runtime;
+    this.backend = runtime.name;
+    this.device = device;
+    this.info = info;
+    device.addEventListener("uncapturederror", (event) => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      this.#failure ??= new Error(
+        `WebGPU error after kernels [${this.#lastKernels.join(", ")}]: ${error.message}`,
+      );
+    });
+    device.lost.then((lost) => {
+      if (this.#destroyed) return;
+      this.#failure ??= new Error(
+        `WebGPU device lost (${lost.reason}) after kernels [${this.#lastKernels.join(", ")}]: ${lost.message}`,
+      );
+    });
+  }
+
+  /** Opens a device on the named runtime (`auto`: see {@linkcode chooseBackend}). */
+  static async open(options: { backend?: BackendName } = {}): Promise<Gpu> {
+    const name = options.backend ?? "auto";
+    if (name === "cpu") throw new RangeError(`Cannot open a GPU for backend "cpu": use the CPU ops instead`);
+    const backend = name === "auto" ? chooseBackend() : name;
+    const runtime = await openRuntime(backend);
+    const adapter = await runtime.gpu.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) throw new Error(`Cannot open a WebGPU adapter through ${backend}: requestAdapter() gave none`);
+    const requiredLimits: Record<string, number> = {};
+    for (const key of REQUESTED_LIMITS) requiredLimits[key] = adapter.limits[key];
+    const requiredFeatures = [...adapter.features].filter((f) => f === "timestamp-query") as GPUFeatureName[];
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+    const limits: Record<string, number> = {};
+    for (const key of REQUESTED_LIMITS) limits[key] = device.limits[key];
+    limits.minStorageBufferOffsetAlignment = device.limits.minStorageBufferOffsetAlignment;
+    limits.minUniformBufferOffsetAlignment = device.limits.minUniformBufferOffsetAlignment;
+    const info: GpuInfo = {
+      backend,
+      adapter: adapter.info.description || adapter.info.device || adapter.info.vendor || "unknown adapter",
+      vendor: adapter.info.vendor,
+      architecture: adapter.info.architecture,
+      isFallbackAdapter: Boolean((adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+      features: [...adapter.features].sort(),
+      limits,
+    };
+    return new Gpu(runtime, device, info);
+  }
+
+  /** True for CPU-emulated adapters (lavapipe, SwiftShader, WARP), which want different kernels. */
+  get isSoftware(): boolean {
+    return this.info.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|warp/i.test(this.info.adapter);
+  }
+
+  /** Allocates a zero-filled tensor of `size` 32-bit elements in its own buffer. */
+  tensor(size: number, label: string): GpuTensor {
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`Cannot allocate "${label}": bad size ${size}`);
+    const bytes = Math.max(4, size * 4);
+    const max = this.info.limits.maxStorageBufferBindingSize!;
+    if (bytes > max) {
+      throw new RangeError(
+        `Cannot allocate "${label}": ${bytes} bytes exceeds maxStorageBufferBindingSize ${max} of this adapter`,
+      );
+    }
+    const buffer = this.device.createBuffer({
+      label,
+      size: align(bytes, 16),
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+    });
+    return { buffer, offset: 0, size, label };
+  }
+
+  /** A view of `size` elements starting `elementOffset` elements into `parent`. */
+  view(parent: GpuTensor, elementOffset: number, size: number, label: string): GpuTensor {
+    const offset = parent.offset + elementOffset * 4;
+    const alignment = this.info.limits.minStorageBufferOffsetAlignment!;
+    if (offset % alignment !== 0) {
+      throw new RangeError(`Cannot view "${label}": byte offset ${offset} is not a multiple of ${alignment}`);
+    }
+    if (elementOffset + size > parent.size) {
+      throw new RangeError(`Cannot view "${label}": ${elementOffset}+${size} exceeds "${parent.label}" (${parent.size})`);
+    }
+    return { buffer: parent.buffer, offset, size, label };
+  }
+
+  /** Allocates a tensor holding a copy of `data`. */
+  upload(data: Float32Array | Int32Array | Uint32Array, label: string): GpuTensor {
+    const t = this.tensor(data.length, label);
+    this.write(t, data);
+    return t;
+  }
+
+  /** Writes `data` into `tensor` (queued before any dispatch recorded after this call). */
+  write(tensor: GpuTensor, data: Float32Array | Int32Array | Uint32Array): void {
+    if (data.length > tensor.size) {
+      throw new RangeError(`Cannot write ${data.length} elements into "${tensor.label}" of ${tensor.size}`);
+    }
+    this.#assertNothingRecorded();
+    this.device.queue.writeBuffer(tensor.buffer, tensor.offset, data as Float32Array<ArrayBuffer>);
+  }
+
+  /** Returns (creating once) the pipeline of a kernel; creation runs in an error scope. */
+  pipeline(spec: KernelSpec): Promise<GPUComputePipeline> {
+    const key = kernelKey(spec);
+    let p = this.#pipelines.get(key);
+    if (!p) {
+      p = this.#createPipeline(spec, key);
+      this.#pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  async #createPipeline(spec: KernelSpec, key: string): Promise<GPUComputePipeline> {
+    let module = this.#modules.get(spec.file);
+    if (!module) {
+      const code = loadShader(spec.file);
+      this.device.pushErrorScope("validation");
+      module = this.device.createShaderModule({ label: spec.file, code });
+      const info = await module.getCompilationInfo();
+      const scopeError = await this.device.popErrorScope();
+      const errors = info.messages.filter((m) => m.type === "error");
+      if (errors.length > 0 || scopeError) {
+        const where = errors.map((m) => `shaders/${spec.file}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+        throw new Error(
+          `Cannot compile kernel "${spec.entry}": ${where.join("; ") || scopeError?.message}`,
+        );
+      }
+      this.#modules.set(spec.file, module);
+    }
+    this.device.pushErrorScope("validation");
+    try {
+      const pipeline = await this.device.createComputePipelineAsync({
+        label: key,
+        layout: "auto",
+        compute: { module, entryPoint: spec.entry, constants: spec.constants ?? {} },
+      });
+      const scopeError = await this.device.popErrorScope();
+      if (scopeError) throw new Error(scopeError.message);
+      return pipeline;
+    } catch (error) {
+      this.#pipelines.delete(key);
+      throw new Error(`Cannot create pipeline "${key}": ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Records a dispatch. `tensors` bind to bindings 1..n in order; `params` fill the uniform struct at
+   * binding 0 (omitted when empty). Nothing runs until {@linkcode flush}, `read` or `sync`.
+   */
+  dispatch(
+    spec: KernelSpec,
+    tensors: readonly GpuTensor[],
+    params: readonly Param[],
+    workgroups: readonly [number, number?, number?],
+  ): void {
+    this.#check();
+    const [x, y = 1, z = 1] = workgroups;
+    const max = this.info.limits.maxComputeWorkgroupsPerDimension!;
+    if (x > max || y > max || z > max) {
+      throw new RangeError(`Kernel "${spec.entry}": workgroup grid ${x}x${y}x${z} exceeds ${max} per dimension`);
+    }
+    if (params.length > MAX_PARAMS) throw new RangeError(`Kernel "${spec.entry}": over ${MAX_PARAMS} parameters`);
+    if (x === 0 || y === 0 || z === 0) return;
+    this.#pending.push({
+      kernel: kernelKey(spec),
+      pipeline: this.pipeline(spec),
+      tensors,
+      params,
+      workgroups: [x, y, z],
+    });
+  }
+
+  /** Encodes and submits every recorded dispatch: one uniform upload, one pass, one submit. */
+  flush(): Promise<void> {
+    if (this.#pending.length === 0) return Promise.resolve();
+    const batch = this.#pending;
+    this.#pending = [];
+    return this.#submit(batch, null);
+  }
+
+  // queue.writeBuffer runs before any later submit, so a write after recorded dispatches would overtake them.
+  #assertNothingRecorded(): void {
+    if (this.#pending.length > 0) {
+      throw new Error(
+        `Cannot write while kernels [${this.#pending.map((d) => d.kernel).join(", ")}] are recorded: flush first`,
+      );
+    }
+  }
+
+  async #submit(batch: Dispatch[], copy: ((encoder: GPUCommandEncoder) => void) | null): Promise<void> {
+    const pipelines = await Promise.all(batch.map((d) => d.pipeline));
+    this.#check();
+    const uniformBytes = batch.length * UNIFORM_SLOT;
+    if (!this.#uniforms || this.#uniforms.size < uniformBytes) {
+      this.#uniforms?.destroy();
+      this.#uniforms = this.device.createBuffer({
+        label: "kernel params",
+        size: Math.max(uniformBytes, 64 * UNIFORM_SLOT),
+        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+      });
+    }
+    const staging = new ArrayBuffer(uniformBytes);
+    const view = new DataView(staging);
+    batch.forEach((d, i) => writeParams(view, i * UNIFORM_SLOT, d));
+    this.device.queue.writeBuffer(this.#uniforms, 0, staging);
+
+    this.device.pushErrorScope("out-of-memory");
+    this.device.pushErrorScope("validation");
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    batch.forEach((d, i) => {
+      const pipeline = pipelines[i]!;
+      const entries: GPUBindGroupEntry[] = d.params.length > 0
+        ? [{ binding: 0, resource: { buffer: this.#uniforms!, offset: i * UNIFORM_SLOT, size: UNIFORM_SLOT } }]
+        : [];
+      d.tensors.forEach((t, j) => {
+        entries.push({ binding: j + 1, resource: { buffer: t.buffer, offset: t.offset, size: Math.max(4, t.size * 4) } });
+      });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, this.device.createBindGroup({ label: d.kernel, layout: pipeline.getBindGroupLayout(0), entries }));
+      pass.dispatchWorkgroups(...d.workgroups);
+    });
+    pass.end();
+    copy?.(encoder);
+    this.device.queue.submit([encoder.finish()]);
+    const validation = this.device.popErrorScope();
+    const memory = this.device.popErrorScope();
+    this.#lastKernels = batch.map((d) => d.kernel);
+    const [v, m] = await Promise.all([validation, memory]);
+    const error = v ?? m;
+    if (error) {
+      throw new Error(`WebGPU error in kernels [${this.#lastKernels.join(", ")}]: ${error.message}`);
+    }
+  }
+
+  /** Submits recorded work and waits until the device has finished it. */
+  async sync(): Promise<void> {
+    await this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.#check();
+  }
+
+  /** Submits recorded work plus a copy of `tensor`, and returns its contents as f32. */
+  async read(tensor: GpuTensor): Promise<Float32Array> {
+    const bytes = await this.readBytes(tensor);
+    return new Float32Array(bytes);
+  }
+
+  /** Like {@linkcode read}, as i32. */
+  async readInt(tensor: GpuTensor): Promise<Int32Array> {
+    return new Int32Array(await this.readBytes(tensor));
+  }
+
+  /** Submits recorded work plus a copy of `tensor`, and returns its bytes. */
+  async readBytes(tensor: GpuTensor): Promise<ArrayBuffer> {
+    const bytes = align(Math.max(4, tensor.size * 4), 4);
+    const staging = this.#takeStaging(bytes);
+    const copy = (encoder: GPUCommandEncoder) =>
+      encoder.copyBufferToBuffer(tensor.buffer, tensor.offset, staging, 0, bytes);
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length > 0) {
+      await this.#submit(batch, copy);
+    } else {
+      const encoder = this.device.createCommandEncoder();
+      copy(encoder);
+      this.device.queue.submit([encoder.finish()]);
+    }
+    try {
+      await staging.mapAsync(MAP_MODE_READ, 0, bytes);
+    } catch (error) {
+      this.#check();
+      throw new Error(`Cannot read back "${tensor.label}": ${(error as Error).message}`);
+    }
+    const out = staging.getMappedRange(0, bytes).slice(0, tensor.size * 4);
+    staging.unmap();
+    this.#giveStaging(staging);
+    this.#check();
+    return out;
+  }
+
+  #takeStaging(bytes: number): GPUBuffer {
+    const size = Math.max(256, 2 ** Math.ceil(Math.log2(bytes)));
+    return this.#staging.get(size)?.pop() ?? this.device.createBuffer({
+      label: `read-back ${size}`,
+      size,
+      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+    });
+  }
+
+  #giveStaging(buffer: GPUBuffer): void {
+    const list = this.#staging.get(buffer.size) ?? [];
+    list.push(buffer);
+    this.#staging.set(buffer.size, list);
+  }
+
+  #check(): void {
+    if (this.#destroyed) throw new Error(`The ${this.backend} WebGPU device was destroyed`);
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Releases the device. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#pending = [];
+    this.device.destroy();
+    this.#runtime.release();
+  }
+}
+
+function kernelKey(spec: KernelSpec): string {
+  const constants = spec.constants ? Object.entries(spec.constants).map(([k, v]) => `${k}=${v}`) : [];
+  return constants.length > 0 ? `${spec.entry}<${constants.join(",")}>` : spec.entry;
+}
+
+function writeParams(view: DataView, offset: number, d: Dispatch): void {
+  d.params.forEach((p, i) => {
+    const at = offset + i * 4;
+    if (typeof p === "number") {
+      if (!Number.isInteger(p) || p < 0 || p > 0xffffffff) {
+        throw new RangeError(`Kernel "${d.kernel}": parameter ${i} = ${p} is not a u32 (wrap floats in f32())`);
+      }
+      view.setUint32(at, p, true);
+    } else if ("f32" in p) view.setFloat32(at, p.f32, true);
+    else view.setInt32(at, p.i32, true);
+  });
+}
+
+/** Rounds `n` up to a multiple of `to`. */
+export function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/**
+ * The runtime `auto` picks: Deno's WebGPU unless `WEBGPU_BACKEND` says otherwise. See README
+ * ("Runtimes") for the measurements behind the choice.
+ */
+export function chooseBackend(): GpuBackend {
+  const env = Deno.env.get("WEBGPU_BACKEND");
+  if (env === "dawn" || env === "deno") return env;
+  if (env) throw new RangeError(`WEBGPU_BACKEND must be "dawn" or "deno", got "${env}"`);
+  return "deno";
+}
+
+/** Splits `n` invocations of `size`-wide workgroups into a grid that respects the per-dimension limit. */
+export function grid1d(n: number, size: number, maxPerDim = 65535): [number, number, number] {
+  const groups = Math.ceil(n / size);
+  if (groups <= maxPerDim) return [groups, 1, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y, 1];
+}
