@@ -1,0 +1,13 @@
+/**
+ * Fill on the device (`shaders/fill.wgsl`); twin of `core/cpu/fill.ts`.
+ * @module
+ */
+import { f32, type Gpu, type GpuTensor, grid1d } from "../device.ts";
+import type { FillShape } from "../cpu/fill.ts";
+import { checkSizes } from "./check.ts";
+
+/** out[i] = f32(value) for i < n. Overwrites `out`. */
+export function fill(gpu: Gpu, out: GpuTensor, { n, value }: FillShape): void {
+  checkSizes("fill", { out: [out, n] });
+  gpu.dispatch({ file: "fill", entry: "fill" }, [out], [n, f32(value)], grid1d(n, 256));
+}
