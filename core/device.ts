@@ -109,6 +109,9 @@ export class Gpu {
   #lastKernels: string[] = [];
   #failure: Error | null = null;
   #destroyed = false;
+  // Per batch signature, how long the device took last time (see #awaitDevice).
+  readonly #durations = new Map<string, number>();
+  #inFlight: { key: string; submitted: number } | null = null;
 
   private constructor(runtime: GpuRuntime, device: GPUDevice, info: GpuInfo) {
     this.#runtime = runtime;
@@ -124,7 +127,9 @@ export class Gpu {
     device.lost.then((lost) => {
       if (this.#destroyed) return;
       this.#failure ??= new Error(
-        `WebGPU device lost (${lost.reason}) after kernels [${this.#lastKernels.join(", ")}]: ${lost.message}`,
+        `WebGPU device lost (${lost.reason}) after kernels [${
+          this.#lastKernels.join(", ")
+        }]: ${lost.message}`,
       );
     });
   }
@@ -136,7 +141,9 @@ export class Gpu {
     const backend = name === "auto" ? chooseBackend() : name;
     const runtime = await openRuntime(backend);
     const adapter = await runtime.gpu.requestAdapter({ powerPreference: "high-performance" });
-    if (!adapter) throw new Error(`Cannot open a WebGPU adapter through ${backend}: requestAdapter() gave none`);
+    if (!adapter) {
+      throw new Error(`Cannot open a WebGPU adapter through ${backend}: requestAdapter() gave none`);
+    }
     const requiredLimits: Record<string, number> = {};
     for (const key of REQUESTED_LIMITS) requiredLimits[key] = adapter.limits[key];
     const requiredFeatures = [...adapter.features].filter((f) => f === "timestamp-query") as GPUFeatureName[];
@@ -164,7 +171,9 @@ export class Gpu {
 
   /** Allocates a zero-filled tensor of `size` 32-bit elements in its own buffer. */
   tensor(size: number, label: string): GpuTensor {
-    if (!Number.isInteger(size) || size < 0) throw new RangeError(`Cannot allocate "${label}": bad size ${size}`);
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`Cannot allocate "${label}": bad size ${size}`);
+    }
     const bytes = Math.max(4, size * 4);
     const max = this.info.limits.maxStorageBufferBindingSize!;
     if (bytes > max) {
@@ -188,7 +197,9 @@ export class Gpu {
       throw new RangeError(`Cannot view "${label}": byte offset ${offset} is not a multiple of ${alignment}`);
     }
     if (elementOffset + size > parent.size) {
-      throw new RangeError(`Cannot view "${label}": ${elementOffset}+${size} exceeds "${parent.label}" (${parent.size})`);
+      throw new RangeError(
+        `Cannot view "${label}": ${elementOffset}+${size} exceeds "${parent.label}" (${parent.size})`,
+      );
     }
     return { buffer: parent.buffer, offset, size, label };
   }
@@ -267,9 +278,13 @@ export class Gpu {
     const [x, y = 1, z = 1] = workgroups;
     const max = this.info.limits.maxComputeWorkgroupsPerDimension!;
     if (x > max || y > max || z > max) {
-      throw new RangeError(`Kernel "${spec.entry}": workgroup grid ${x}x${y}x${z} exceeds ${max} per dimension`);
+      throw new RangeError(
+        `Kernel "${spec.entry}": workgroup grid ${x}x${y}x${z} exceeds ${max} per dimension`,
+      );
     }
-    if (params.length > MAX_PARAMS) throw new RangeError(`Kernel "${spec.entry}": over ${MAX_PARAMS} parameters`);
+    if (params.length > MAX_PARAMS) {
+      throw new RangeError(`Kernel "${spec.entry}": over ${MAX_PARAMS} parameters`);
+    }
     if (x === 0 || y === 0 || z === 0) return;
     this.#pending.push({
       kernel: kernelKey(spec),
@@ -292,7 +307,9 @@ export class Gpu {
   #assertNothingRecorded(): void {
     if (this.#pending.length > 0) {
       throw new Error(
-        `Cannot write while kernels [${this.#pending.map((d) => d.kernel).join(", ")}] are recorded: flush first`,
+        `Cannot write while kernels [${
+          this.#pending.map((d) => d.kernel).join(", ")
+        }] are recorded: flush first`,
       );
     }
   }
@@ -316,37 +333,46 @@ export class Gpu {
 
     this.device.pushErrorScope("out-of-memory");
     this.device.pushErrorScope("validation");
+    this.#lastKernels = batch.map((d) => d.kernel);
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     batch.forEach((d, i) => {
       const pipeline = pipelines[i]!;
       const entries: GPUBindGroupEntry[] = d.params.length > 0
-        ? [{ binding: 0, resource: { buffer: this.#uniforms!, offset: i * UNIFORM_SLOT, size: UNIFORM_SLOT } }]
+        ? [{
+          binding: 0,
+          resource: { buffer: this.#uniforms!, offset: i * UNIFORM_SLOT, size: UNIFORM_SLOT },
+        }]
         : [];
       d.tensors.forEach((t, j) => {
-        entries.push({ binding: j + 1, resource: { buffer: t.buffer, offset: t.offset, size: Math.max(4, t.size * 4) } });
+        entries.push({
+          binding: j + 1,
+          resource: { buffer: t.buffer, offset: t.offset, size: Math.max(4, t.size * 4) },
+        });
       });
       pass.setPipeline(pipeline);
-      pass.setBindGroup(0, this.device.createBindGroup({ label: d.kernel, layout: pipeline.getBindGroupLayout(0), entries }));
+      pass.setBindGroup(
+        0,
+        this.device.createBindGroup({ label: d.kernel, layout: pipeline.getBindGroupLayout(0), entries }),
+      );
       pass.dispatchWorkgroups(...d.workgroups);
     });
     pass.end();
     copy?.(encoder);
     this.device.queue.submit([encoder.finish()]);
+    const key = batch.map((d) => `${d.kernel}:${d.workgroups.join("x")}`).join(",") + (copy ? "+copy" : "");
+    this.#inFlight = { key, submitted: performance.now() };
     const validation = this.device.popErrorScope();
     const memory = this.device.popErrorScope();
-    this.#lastKernels = batch.map((d) => d.kernel);
     const [v, m] = await Promise.all([validation, memory]);
     const error = v ?? m;
-    if (error) {
-      throw new Error(`WebGPU error in kernels [${this.#lastKernels.join(", ")}]: ${error.message}`);
-    }
+    if (error) throw new Error(`WebGPU error in ${culprits(batch, error.message)}: ${error.message}`);
   }
 
   /** Submits recorded work and waits until the device has finished it. */
   async sync(): Promise<void> {
     await this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.#awaitDevice(this.device.queue.onSubmittedWorkDone.bind(this.device.queue));
     this.#check();
   }
 
@@ -375,9 +401,10 @@ export class Gpu {
       const encoder = this.device.createCommandEncoder();
       copy(encoder);
       this.device.queue.submit([encoder.finish()]);
+      this.#inFlight = { key: "copy", submitted: performance.now() };
     }
     try {
-      await staging.mapAsync(MAP_MODE_READ, 0, bytes);
+      await this.#awaitDevice(() => staging.mapAsync(MAP_MODE_READ, 0, bytes));
     } catch (error) {
       this.#check();
       throw new Error(`Cannot read back "${tensor.label}": ${(error as Error).message}`);
@@ -387,6 +414,26 @@ export class Gpu {
     this.#giveStaging(staging);
     this.#check();
     return out;
+  }
+
+  /**
+   * Waits for submitted work. While any of its promises is pending, dawn.node re-runs ProcessEvents on
+   * every event-loop turn, keeping one core busy; on a CPU-emulated adapter that core is one the
+   * device's own threads need (measured: identical 0.3 s dispatches drifting to 0.9 s under Deno). So
+   * on such adapters the wait first sleeps for most of the time this same batch took last time.
+   */
+  async #awaitDevice(wait: () => Promise<unknown>): Promise<void> {
+    const flight = this.#inFlight;
+    if (flight && this.backend === "dawn" && this.isSoftware) {
+      const expected = this.#durations.get(flight.key) ?? 0;
+      const remaining = 0.9 * expected - (performance.now() - flight.submitted);
+      if (remaining > 2) await new Promise((resolve) => setTimeout(resolve, remaining));
+    }
+    await wait();
+    if (flight) {
+      this.#durations.set(flight.key, performance.now() - flight.submitted);
+      this.#inFlight = null;
+    }
   }
 
   #takeStaging(bytes: number): GPUBuffer {
@@ -419,6 +466,14 @@ export class Gpu {
   }
 }
 
+// Names the kernels a validation message points at (through the buffer label it quotes), else all.
+function culprits(batch: Dispatch[], message: string): string {
+  const label = /\[Buffer "([^"]*)"\]/.exec(message)?.[1];
+  const named = label === undefined ? [] : batch.filter((d) => d.tensors.some((t) => t.buffer.label === label));
+  const kernels = [...new Set((named.length > 0 ? named : batch).map((d) => d.kernel))];
+  return `kernel${kernels.length > 1 ? "s" : ""} [${kernels.join(", ")}]`;
+}
+
 function kernelKey(spec: KernelSpec): string {
   const constants = spec.constants ? Object.entries(spec.constants).map(([k, v]) => `${k}=${v}`) : [];
   return constants.length > 0 ? `${spec.entry}<${constants.join(",")}>` : spec.entry;
@@ -429,7 +484,9 @@ function writeParams(view: DataView, offset: number, d: Dispatch): void {
     const at = offset + i * 4;
     if (typeof p === "number") {
       if (!Number.isInteger(p) || p < 0 || p > 0xffffffff) {
-        throw new RangeError(`Kernel "${d.kernel}": parameter ${i} = ${p} is not a u32 (wrap floats in f32())`);
+        throw new RangeError(
+          `Kernel "${d.kernel}": parameter ${i} = ${p} is not a u32 (wrap floats in f32())`,
+        );
       }
       view.setUint32(at, p, true);
     } else if ("f32" in p) view.setFloat32(at, p.f32, true);

@@ -13,13 +13,20 @@ export interface GpuRuntime {
   release(): void;
 }
 
+// dawn.node's event loop (AsyncRunner) keeps a raw pointer into the instance owned by the object that
+// create() returns, while adapters and devices keep only the runner alive: once that object is garbage
+// collected, the next ProcessEvents reads freed memory (SIGSEGV, "std::system_error: Invalid argument",
+// robust-mutex assertions, hangs). Under Deno and Node alike; busy, allocating JS makes it likely.
+// So the instance is created once and held here for the life of the process, and every Gpu holds it too.
 let dawn: GPU | null = null;
 
 /** Loads the named runtime, or throws a one-line error saying why it is not available. */
 export async function openRuntime(name: GpuBackend): Promise<GpuRuntime> {
   if (name === "deno") {
     if (!("gpu" in navigator) || !navigator.gpu) {
-      throw new Error(`Cannot use backend "deno": navigator.gpu is missing (run Deno with --unstable-webgpu)`);
+      throw new Error(
+        `Cannot use backend "deno": navigator.gpu is missing (run Deno with --unstable-webgpu)`,
+      );
     }
     return { name, gpu: navigator.gpu, release() {} };
   }

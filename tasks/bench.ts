@@ -1,0 +1,93 @@
+/**
+ * `deno task bench [NAME...] [--backend auto|dawn|deno] [--json] [--seconds N]`: kernel benchmarks on
+ * one WebGPU runtime. Without names, every benchmark but `stress` runs. `--json` prints one JSON object
+ * per line with `bench`, `backend`, `adapter`, `value`, `unit`.
+ * @module
+ */
+import { Gpu } from "../core/device.ts";
+import { backendFlag, main, parseFlags, UsageError } from "./_cli.ts";
+import { matmul1024, matmulBert, matmulVariants } from "./bench/matmul.ts";
+import { layerShare } from "./bench/layer_share.ts";
+import { stress } from "./bench/stress.ts";
+import type { BenchResult } from "./bench/timing.ts";
+
+/** Options of {@linkcode run}. */
+export interface BenchConfig {
+  names: string[];
+  backend: "auto" | "dawn" | "deno";
+  json: boolean;
+  seconds: number;
+  batch: number;
+}
+
+type Bench = (gpu: Gpu, config: BenchConfig) => Promise<BenchResult[]>;
+
+const BENCHES: Record<string, Bench> = {
+  matmul_1024: (gpu) => matmul1024(gpu),
+  matmul_variants: (gpu) => matmulVariants(gpu),
+  matmul_bert: (gpu) => matmulBert(gpu),
+  layer_share: (gpu, c) => layerShare(gpu, c.batch),
+  stress: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)),
+};
+const DEFAULT = Object.keys(BENCHES).filter((n) => n !== "stress");
+
+/** Runs the named benchmarks; prints a table or JSON lines; returns the results. */
+export async function run(config: BenchConfig): Promise<BenchResult[]> {
+  const names = config.names.length > 0 ? config.names : DEFAULT;
+  for (const n of names) {
+    if (!BENCHES[n]) throw new UsageError(`bench: unknown benchmark "${n}"; known: ${Object.keys(BENCHES).join(", ")}`);
+  }
+  const gpu = await Gpu.open({ backend: config.backend });
+  const all: BenchResult[] = [];
+  try {
+    if (!config.json) console.log(`# ${gpu.backend} on ${gpu.info.adapter}`);
+    for (const name of names) {
+      for (const r of await BENCHES[name]!(gpu, config)) {
+        const line = { ...r, backend: gpu.backend, adapter: gpu.info.adapter };
+        all.push(line);
+        if (config.json) console.log(JSON.stringify(line));
+        else console.log(formatRow(line));
+      }
+    }
+  } finally {
+    gpu.destroy();
+  }
+  const failed = all.filter((r) => r.ok === false);
+  if (failed.length > 0) throw new Error(`bench: ${failed.map((r) => r.bench).join(", ")} failed its bound`);
+  return all;
+}
+
+function formatRow(r: BenchResult): string {
+  const extra = Object.entries(r)
+    .filter(([k]) => !["bench", "value", "unit", "backend", "adapter"].includes(k))
+    .map(([k, v]) => `${k}=${typeof v === "number" ? +v.toFixed(3) : v}`)
+    .join(" ");
+  return `${r.bench.padEnd(28)} ${r.value.toFixed(2).padStart(10)} ${r.unit.padEnd(8)} ${extra}`;
+}
+
+if (import.meta.main) {
+  await main(async () => {
+    const { values, positionals } = parseFlags("bench", Deno.args, {
+      backend: { type: "string" },
+      json: { type: "boolean" },
+      seconds: { type: "string" },
+      batch: { type: "string" },
+    });
+    const backend = backendFlag("bench", values.backend);
+    if (backend === "cpu") throw new UsageError(`bench: benchmarks time WebGPU kernels; --backend cpu has none`);
+    const number = (flag: string, fallback: number) => {
+      const raw = values[flag];
+      if (raw === undefined) return fallback;
+      const v = Number(raw);
+      if (!Number.isFinite(v) || v <= 0) throw new UsageError(`bench: --${flag} must be a positive number, got "${raw}"`);
+      return v;
+    };
+    await run({
+      names: positionals,
+      backend,
+      json: Boolean(values.json),
+      seconds: number("seconds", 180),
+      batch: Math.round(number("batch", 32)),
+    });
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * `stress`: thousands of mixed kernel dispatches and read-backs for a while, with the JavaScript
+ * thread busy (allocating) between iterations as during data preparation; fails if an iteration
+ * gets more than 10% slower from the first fifth of the run to the last.
+ * @module
+ */
+import type { Gpu } from "../../core/device.ts";
+import { layerCalls } from "./layer.ts";
+import { type BenchResult, median } from "./timing.ts";
+
+/** Allowed change of the median iteration time between the first and last fifth of the run. */
+export const MAX_DRIFT = 0.1;
+
+/** Runs for `seconds`; returns the drift and counts. Throws on drift over {@linkcode MAX_DRIFT}. */
+export async function stress(gpu: Gpu, seconds: number, log: (line: string) => void): Promise<BenchResult[]> {
+  const { calls, tensors } = layerCalls(gpu, { batch: 4, seq: 64, hidden: 128, heads: 2, intermediate: 512 });
+  const big = tensors.find((x) => x.label === "ffn_in")!;
+  const small = tensors.find((x) => x.label === "mean")!;
+  const times: number[] = [];
+  const start = performance.now();
+  let dispatches = 0;
+  let lastLog = start;
+  while (performance.now() - start < seconds * 1000) {
+    busyAllocating(20);
+    const t0 = performance.now();
+    for (const c of calls) c.record();
+    dispatches += calls.length;
+    const a = await gpu.read(small);
+    const b = await gpu.read(big);
+    times.push(performance.now() - t0);
+    if (!Number.isFinite(a[0]!) && !Number.isNaN(a[0]!)) throw new Error("stress: read back garbage");
+    if (b.length !== big.size) throw new Error("stress: short read-back");
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      log(`stress: ${times.length} iterations, last ${times.at(-1)!.toFixed(1)} ms`);
+    }
+  }
+  for (const x of tensors) x.buffer.destroy();
+  const fifth = Math.max(1, Math.floor(times.length / 5));
+  const warm = times.slice(Math.min(3, times.length - 1));
+  const first = median(warm.slice(0, fifth));
+  const last = median(warm.slice(-fifth));
+  const drift = (last - first) / first;
+  const result: BenchResult = {
+    bench: "stress",
+    value: drift * 100,
+    unit: "% drift",
+    iterations: times.length,
+    dispatches,
+    first_ms: first,
+    last_ms: last,
+    ok: Math.abs(drift) <= MAX_DRIFT,
+  };
+  return [result];
+}
+
+// Synchronous work that allocates, like tokenising and masking a batch: the pattern that once let
+// the garbage collector free dawn.node's instance under a live device.
+function busyAllocating(ms: number): void {
+  const end = performance.now() + ms;
+  let keep = 0;
+  while (performance.now() < end) keep += new Float64Array(1024).fill(1).length;
+  if (keep < 0) console.log(keep);
+}
