@@ -109,9 +109,6 @@ export class Gpu {
   #lastKernels: string[] = [];
   #failure: Error | null = null;
   #destroyed = false;
-  // Per batch signature, how long the device took last time (see #awaitDevice).
-  readonly #durations = new Map<string, number>();
-  #inFlight: { key: string; submitted: number } | null = null;
 
   private constructor(runtime: GpuRuntime, device: GPUDevice, info: GpuInfo) {
     this.#runtime = runtime;
@@ -360,8 +357,6 @@ export class Gpu {
     pass.end();
     copy?.(encoder);
     this.device.queue.submit([encoder.finish()]);
-    const key = batch.map((d) => `${d.kernel}:${d.workgroups.join("x")}`).join(",") + (copy ? "+copy" : "");
-    this.#inFlight = { key, submitted: performance.now() };
     const validation = this.device.popErrorScope();
     const memory = this.device.popErrorScope();
     const [v, m] = await Promise.all([validation, memory]);
@@ -372,7 +367,7 @@ export class Gpu {
   /** Submits recorded work and waits until the device has finished it. */
   async sync(): Promise<void> {
     await this.flush();
-    await this.#awaitDevice(this.device.queue.onSubmittedWorkDone.bind(this.device.queue));
+    await this.#runtime.wait(() => this.device.queue.onSubmittedWorkDone());
     this.#check();
   }
 
@@ -401,10 +396,9 @@ export class Gpu {
       const encoder = this.device.createCommandEncoder();
       copy(encoder);
       this.device.queue.submit([encoder.finish()]);
-      this.#inFlight = { key: "copy", submitted: performance.now() };
     }
     try {
-      await this.#awaitDevice(() => staging.mapAsync(MAP_MODE_READ, 0, bytes));
+      await this.#runtime.wait(() => staging.mapAsync(MAP_MODE_READ, 0, bytes));
     } catch (error) {
       this.#check();
       throw new Error(`Cannot read back "${tensor.label}": ${(error as Error).message}`);
@@ -414,26 +408,6 @@ export class Gpu {
     this.#giveStaging(staging);
     this.#check();
     return out;
-  }
-
-  /**
-   * Waits for submitted work. While any of its promises is pending, dawn.node re-runs ProcessEvents on
-   * every event-loop turn, keeping one core busy; on a CPU-emulated adapter that core is one the
-   * device's own threads need (measured: identical 0.3 s dispatches drifting to 0.9 s under Deno). So
-   * on such adapters the wait first sleeps for most of the time this same batch took last time.
-   */
-  async #awaitDevice(wait: () => Promise<unknown>): Promise<void> {
-    const flight = this.#inFlight;
-    if (flight && this.backend === "dawn" && this.isSoftware) {
-      const expected = this.#durations.get(flight.key) ?? 0;
-      const remaining = 0.9 * expected - (performance.now() - flight.submitted);
-      if (remaining > 2) await new Promise((resolve) => setTimeout(resolve, remaining));
-    }
-    await wait();
-    if (flight) {
-      this.#durations.set(flight.key, performance.now() - flight.submitted);
-      this.#inFlight = null;
-    }
   }
 
   #takeStaging(bytes: number): GPUBuffer {

@@ -3,7 +3,7 @@
  * kernel variants; the variant is chosen per adapter and logged once.
  * @module
  */
-import { f32, type Gpu, type GpuTensor } from "../device.ts";
+import { f32, type Gpu, type GpuTensor, grid1d } from "../device.ts";
 import { matmulBackwardPlan, type MatmulShape, matmulSizes } from "../cpu/matmul.ts";
 import { biasBackward } from "./bias.ts";
 import { checkSizes } from "./check.ts";
@@ -18,7 +18,7 @@ export type MatmulVariant = "rows" | "tiled" | "simple" | "naive";
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = ["rows", "tiled", "simple", "naive"];
 
 const TILES: Record<MatmulVariant, { entry: string; rows: number; cols: number }> = {
-  rows: { entry: "matmul_forward_rows", rows: 8, cols: 16 },
+  rows: { entry: "matmul_rows", rows: 8, cols: 64 },
   tiled: { entry: "matmul_forward_tiled", rows: 64, cols: 64 },
   simple: { entry: "matmul_forward", rows: 64, cols: 64 },
   naive: { entry: "matmul_forward_naive", rows: 16, cols: 16 },
@@ -71,8 +71,12 @@ export function matmulForward(
   if (batch * m * n === 0) return;
   let dummy = dummies.get(gpu);
   if (!dummy) {
-    dummy = gpu.tensor(1, "matmul: no bias");
+    dummy = gpu.tensor(4, "matmul: no bias");
     dummies.set(gpu, dummy);
+  }
+  if (variant === "rows") {
+    recordRows(gpu, out, a, b, bias, dummy, { m, n, k, batch, transA, transB, alpha, accumulate });
+    return;
   }
   gpu.dispatch(
     { file: "matmul", entry: tile.entry },
@@ -80,6 +84,63 @@ export function matmulForward(
     [m, n, k, batch, +transA, +transB, bias ? 1 : 0, +accumulate, f32(alpha)],
     [Math.ceil(n / tile.cols), Math.ceil(m / tile.rows), batch],
   );
+}
+
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+const scratches = new WeakMap<Gpu, GpuTensor>();
+
+// Packed operands live in one scratch tensor per device, grown as needed. Dispatches run in
+// recording order, so every matmul may reuse it; a replaced tensor stays alive while dispatches
+// recorded on it are pending, and WebGPU keeps it alive while submitted work uses it.
+function scratch(gpu: Gpu, size: number): GpuTensor {
+  let t = scratches.get(gpu);
+  if (!t || t.size < size) {
+    t = gpu.tensor(Math.max(size, 2 * (t?.size ?? 0)), "matmul: packed operands");
+    scratches.set(gpu, t);
+  }
+  return t;
+}
+
+// The rows kernel reads both operands k-major ([batch][k][rows padded]); pack those that are not
+// already so (a transpose or a padded copy, O(mk + kn) against the product's O(mnk)).
+function recordRows(
+  gpu: Gpu,
+  out: GpuTensor,
+  a: GpuTensor,
+  b: GpuTensor,
+  bias: GpuTensor | null,
+  dummy: GpuTensor,
+  s: Required<MatmulShape>,
+) {
+  const { m, n, k, batch, transA, transB, alpha, accumulate } = s;
+  const aDirect = transA && m % 8 === 0;
+  const bDirect = !transB && n % 4 === 0;
+  const lda = aDirect ? m : roundUp(m, 8);
+  const ldb = bDirect ? n : roundUp(n, 4);
+  const aSize = aDirect ? 0 : batch * k * lda;
+  const bOffset = roundUp(aSize, 64);
+  const bSize = bDirect ? 0 : batch * k * ldb;
+  const space = aSize + bSize > 0 ? scratch(gpu, bOffset + bSize) : null;
+  let aPacked = a;
+  let bPacked = b;
+  if (!aDirect) {
+    aPacked = gpu.view(space!, 0, aSize, "matmul: packed A");
+    pack(gpu, aPacked, a, [m, k, lda, batch, +transA]);
+  }
+  if (!bDirect) {
+    bPacked = gpu.view(space!, bOffset, bSize, "matmul: packed B");
+    pack(gpu, bPacked, b, [n, k, ldb, batch, +!transB]);
+  }
+  gpu.dispatch(
+    { file: "matmul", entry: "matmul_rows" },
+    [out, aPacked, bPacked, bias ?? dummy],
+    [m, n, k, batch, lda / 4, ldb / 4, bias ? 1 : 0, +accumulate, f32(alpha)],
+    [Math.ceil(ldb / 4 / 16), lda / 8, batch],
+  );
+}
+
+function pack(gpu: Gpu, dst: GpuTensor, src: GpuTensor, params: [number, number, number, number, number]) {
+  gpu.dispatch({ file: "matmul", entry: "matmul_pack" }, [dst, src], params, grid1d(dst.size, 256));
 }
 
 /**
