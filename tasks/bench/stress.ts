@@ -8,12 +8,19 @@ import type { Gpu } from "../../core/device.ts";
 import { layerCalls } from "./layer.ts";
 import { type BenchResult, median } from "./timing.ts";
 
+const PASSES = 4;
+
 /** Allowed change of the median iteration time between the first and last fifth of the run. */
 export const MAX_DRIFT = 0.1;
 
 /** Runs for `seconds`; returns the drift and counts. Throws on drift over {@linkcode MAX_DRIFT}. */
 export async function stress(gpu: Gpu, seconds: number, log: (line: string) => void): Promise<BenchResult[]> {
-  const { calls, tensors } = layerCalls(gpu, { batch: 4, seq: 64, hidden: 128, heads: 2, intermediate: 512 });
+  // Sized so that one iteration is tens of milliseconds on either kind of adapter: read-back
+  // latency (a timer tick, or Deno's WebGPU's polling) is then not what the drift measures.
+  const size = gpu.isSoftware
+    ? { batch: 4, seq: 64, hidden: 128, heads: 2, intermediate: 512 }
+    : { batch: 16, seq: 128, hidden: 512, heads: 8, intermediate: 2048 };
+  const { calls, tensors } = layerCalls(gpu, size);
   const big = tensors.find((x) => x.label === "ffn_in")!;
   const small = tensors.find((x) => x.label === "mean")!;
   const times: number[] = [];
@@ -23,8 +30,8 @@ export async function stress(gpu: Gpu, seconds: number, log: (line: string) => v
   while (performance.now() - start < seconds * 1000) {
     busyAllocating(20);
     const t0 = performance.now();
-    for (const c of calls) c.record();
-    dispatches += calls.length;
+    for (let pass = 0; pass < PASSES; pass++) for (const c of calls) c.record();
+    dispatches += PASSES * calls.length;
     const a = await gpu.read(small);
     const b = await gpu.read(big);
     times.push(performance.now() - t0);
