@@ -17,6 +17,15 @@
  * ```
  * @module
  */
-export { type BackendName, chooseBackend, f32, Gpu, type GpuBackend, type GpuInfo, type GpuTensor, i32 } from "./core/device.ts";
+export {
+  type BackendName,
+  chooseBackend,
+  f32,
+  Gpu,
+  type GpuBackend,
+  type GpuInfo,
+  type GpuTensor,
+  i32,
+} from "./core/device.ts";
 export * as cpu from "./core/cpu/mod.ts";
 export * as webgpu from "./core/webgpu/mod.ts";

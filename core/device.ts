@@ -163,7 +163,9 @@ export class Gpu {
   static async #open(backend: GpuBackend): Promise<Gpu> {
     const runtime = await openRuntime(backend);
     const adapter = await runtime.gpu.requestAdapter({ powerPreference: "high-performance" });
-    if (!adapter) throw new Error(`Cannot open a WebGPU adapter through ${backend}: requestAdapter() gave none`);
+    if (!adapter) {
+      throw new Error(`Cannot open a WebGPU adapter through ${backend}: requestAdapter() gave none`);
+    }
     const requiredLimits: Record<string, number> = {};
     for (const key of REQUESTED_LIMITS) requiredLimits[key] = adapter.limits[key];
     const requiredFeatures = [...adapter.features].filter((f) => f === "timestamp-query") as GPUFeatureName[];
@@ -379,12 +381,22 @@ export class Gpu {
     let group = this.#bindGroups.get(key);
     if (!group) {
       const entries: GPUBindGroupEntry[] = d.params.length > 0
-        ? [{ binding: 0, resource: { buffer: this.#uniforms!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT } }]
+        ? [{
+          binding: 0,
+          resource: { buffer: this.#uniforms!, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT },
+        }]
         : [];
       d.tensors.forEach((t, j) => {
-        entries.push({ binding: j + 1, resource: { buffer: t.buffer, offset: t.offset, size: Math.max(4, t.size * 4) } });
+        entries.push({
+          binding: j + 1,
+          resource: { buffer: t.buffer, offset: t.offset, size: Math.max(4, t.size * 4) },
+        });
       });
-      group = this.device.createBindGroup({ label: d.kernel, layout: pipeline.getBindGroupLayout(0), entries });
+      group = this.device.createBindGroup({
+        label: d.kernel,
+        layout: pipeline.getBindGroupLayout(0),
+        entries,
+      });
       // Tests and benchmarks make many short-lived tensors: bound the cache rather than track frees.
       if (this.#bindGroups.size >= 4096) this.#bindGroups.clear();
       this.#bindGroups.set(key, group);
@@ -480,7 +492,9 @@ export class Gpu {
 // Names the kernels a validation message points at (through the buffer label it quotes), else all.
 function culprits(batch: Dispatch[], message: string): string {
   const label = /\[Buffer "([^"]*)"\]/.exec(message)?.[1];
-  const named = label === undefined ? [] : batch.filter((d) => d.tensors.some((t) => t.buffer.label === label));
+  const named = label === undefined
+    ? []
+    : batch.filter((d) => d.tensors.some((t) => t.buffer.label === label));
   const kernels = [...new Set((named.length > 0 ? named : batch).map((d) => d.kernel))];
   return `kernel${kernels.length > 1 ? "s" : ""} [${kernels.join(", ")}]`;
 }

@@ -71,7 +71,7 @@ export async function openRuntime(name: GpuBackend): Promise<GpuRuntime> {
     if (!dawn) {
       let mod: { create: (options: string[]) => unknown };
       try {
-        mod = await import("npm:webgpu@0.6.2");
+        mod = await import("webgpu");
       } catch (error) {
         throw new Error(`Cannot use backend "dawn": npm:webgpu failed to load: ${(error as Error).message}`);
       }

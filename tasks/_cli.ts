@@ -16,7 +16,10 @@ export function parseFlags<T extends ParseArgsConfig["options"]>(
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+    return {
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    };
   } catch (error) {
     throw new UsageError(`${task}: ${(error as Error).message}`);
   }

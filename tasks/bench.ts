@@ -35,7 +35,9 @@ const DEFAULT = Object.keys(BENCHES).filter((n) => n !== "stress");
 export async function run(config: BenchConfig): Promise<BenchResult[]> {
   const names = config.names.length > 0 ? config.names : DEFAULT;
   for (const n of names) {
-    if (!BENCHES[n]) throw new UsageError(`bench: unknown benchmark "${n}"; known: ${Object.keys(BENCHES).join(", ")}`);
+    if (!BENCHES[n]) {
+      throw new UsageError(`bench: unknown benchmark "${n}"; known: ${Object.keys(BENCHES).join(", ")}`);
+    }
   }
   const gpu = await Gpu.open({ backend: config.backend });
   const all: BenchResult[] = [];
@@ -74,12 +76,16 @@ if (import.meta.main) {
       batch: { type: "string" },
     });
     const backend = backendFlag("bench", values.backend);
-    if (backend === "cpu") throw new UsageError(`bench: benchmarks time WebGPU kernels; --backend cpu has none`);
+    if (backend === "cpu") {
+      throw new UsageError(`bench: benchmarks time WebGPU kernels; --backend cpu has none`);
+    }
     const number = (flag: string, fallback: number) => {
       const raw = values[flag];
       if (raw === undefined) return fallback;
       const v = Number(raw);
-      if (!Number.isFinite(v) || v <= 0) throw new UsageError(`bench: --${flag} must be a positive number, got "${raw}"`);
+      if (!Number.isFinite(v) || v <= 0) {
+        throw new UsageError(`bench: --${flag} must be a positive number, got "${raw}"`);
+      }
       return v;
     };
     await run({

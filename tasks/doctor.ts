@@ -22,7 +22,9 @@ export async function run(config: DoctorConfig): Promise<GpuInfo & { matmul: str
       console.log(JSON.stringify(report));
     } else {
       console.log(`backend   ${report.backend}${config.backend === "auto" ? " (auto)" : ""}`);
-      console.log(`adapter   ${report.adapter} (vendor ${report.vendor || "?"}, ${report.architecture || "?"})`);
+      console.log(
+        `adapter   ${report.adapter} (vendor ${report.vendor || "?"}, ${report.architecture || "?"})`,
+      );
       console.log(`software  ${gpu.isSoftware}`);
       console.log(`matmul    ${report.matmul}`);
       console.log(`features  ${report.features.join(" ")}`);

@@ -118,8 +118,12 @@ export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void>): void {
       async fn() {
         const gpu = await sharedGpu(backend);
         if (gpu instanceof Error) {
-          if (Deno.env.get("CI")) throw new Error(`No WebGPU adapter through ${backend} in CI: ${gpu.message}`);
-          console.warn(`\n!!! SKIPPED: no WebGPU adapter through ${backend} (${gpu.message}); GPU not tested\n`);
+          if (Deno.env.get("CI")) {
+            throw new Error(`No WebGPU adapter through ${backend} in CI: ${gpu.message}`);
+          }
+          console.warn(
+            `\n!!! SKIPPED: no WebGPU adapter through ${backend} (${gpu.message}); GPU not tested\n`,
+          );
           return;
         }
         await fn(gpu);
@@ -181,7 +185,9 @@ export async function checkKernel<I extends string, O extends string>(
   const results = {} as Record<O, Float32Array>;
   for (const name of Object.keys(c.outputs) as O[]) {
     const got = await gpu.read(devOut[name]);
-    const tol = "rtol" in c.tolerance ? c.tolerance as Tolerance : (c.tolerance as Record<O, Tolerance>)[name];
+    const tol = "rtol" in c.tolerance
+      ? c.tolerance as Tolerance
+      : (c.tolerance as Record<O, Tolerance>)[name];
     if (!tol) throw new Error(`${c.what}: no tolerance stated for output "${name}"`);
     assertClose(got, hostOut[name], tol, `${c.what} [${gpu.backend}] output "${name}"`);
     results[name] = got;

@@ -7,7 +7,12 @@
 import type { Gpu, GpuTensor } from "../../core/device.ts";
 import { matmulBackward, matmulForward } from "../../core/webgpu/matmul.ts";
 import { biasBackwardScratchSize } from "../../core/webgpu/bias.ts";
-import { mergeHeadsBackward, mergeHeadsForward, splitHeadsBackward, splitHeadsForward } from "../../core/webgpu/heads.ts";
+import {
+  mergeHeadsBackward,
+  mergeHeadsForward,
+  splitHeadsBackward,
+  splitHeadsForward,
+} from "../../core/webgpu/heads.ts";
 import { softmaxBackward, softmaxForward } from "../../core/webgpu/softmax.ts";
 import { dropoutBackward, dropoutForward } from "../../core/webgpu/dropout.ts";
 import { residualBackward, residualForward } from "../../core/webgpu/residual.ts";
@@ -42,17 +47,40 @@ export function layerCalls(gpu: Gpu, size: LayerSize): { calls: LayerCall[]; ten
     tensors.push(x);
     return x;
   };
-  const w = { q: t(h * h, "Wq"), k: t(h * h, "Wk"), v: t(h * h, "Wv"), o: t(h * h, "Wo"), i: t(f * h, "Wi"), out: t(h * f, "Wout") };
+  const w = {
+    q: t(h * h, "Wq"),
+    k: t(h * h, "Wk"),
+    v: t(h * h, "Wv"),
+    o: t(h * h, "Wo"),
+    i: t(f * h, "Wi"),
+    out: t(h * f, "Wout"),
+  };
   const bias = { h: t(h, "b_h"), f: t(f, "b_f"), ln: t(h, "ln_gamma") };
-  const dw = { h: t(h * h, "dW_h"), f: t(f * h, "dW_f"), bh: t(h, "db_h"), bf: t(f, "db_f"), ln: t(h, "dln") };
+  const dw = {
+    h: t(h * h, "dW_h"),
+    f: t(f * h, "dW_f"),
+    bh: t(h, "db_h"),
+    bf: t(f, "db_f"),
+    ln: t(h, "dln"),
+  };
   const x = t(bt * h, "x"), q = t(bt * h, "q"), k = t(bt * h, "k"), v = t(bt * h, "v");
-  const qh = t(bt * h, "qh"), kh = t(bt * h, "kh"), vh = t(bt * h, "vh"), ctxh = t(bt * h, "ctxh"), ctx = t(bt * h, "ctx");
+  const qh = t(bt * h, "qh"),
+    kh = t(bt * h, "kh"),
+    vh = t(bt * h, "vh"),
+    ctxh = t(bt * h, "ctxh"),
+    ctx = t(bt * h, "ctx");
   const scores = t(batch * heads * seq * seq, "scores"), probs = t(batch * heads * seq * seq, "probs");
   const mask = t(batch * seq, "mask");
   const attn = t(bt * h, "attn"), res1 = t(bt * h, "res1"), ln1 = t(bt * h, "ln1");
-  const ffnIn = t(bt * f, "ffn_in"), act = t(bt * f, "gelu"), ffnOut = t(bt * h, "ffn_out"), res2 = t(bt * h, "res2");
+  const ffnIn = t(bt * f, "ffn_in"),
+    act = t(bt * f, "gelu"),
+    ffnOut = t(bt * h, "ffn_out"),
+    res2 = t(bt * h, "res2");
   const ln2 = t(bt * h, "ln2"), mean = t(bt, "mean"), rstd = t(bt, "rstd");
-  const gH = t(bt * h, "grad_h"), gH2 = t(bt * h, "grad_h2"), gF = t(bt * f, "grad_f"), gF2 = t(bt * f, "grad_f2");
+  const gH = t(bt * h, "grad_h"),
+    gH2 = t(bt * h, "grad_h2"),
+    gF = t(bt * f, "grad_f"),
+    gF2 = t(bt * f, "grad_f2");
   const gS = t(batch * heads * seq * seq, "grad_scores"), gR = t(bt * h, "grad_residual");
   const scratch = t(biasBackwardScratchSize({ rows: bt, cols: f }), "scratch");
 
@@ -74,7 +102,11 @@ export function layerCalls(gpu: Gpu, size: LayerSize): { calls: LayerCall[]; ten
     call("split v", "heads", () => splitHeadsForward(gpu, vh, v, heads4)),
     call("scores", "matmul", () => matmulForward(gpu, scores, qh, kh, null, scoresShape)),
     call("softmax", "softmax", () => softmaxForward(gpu, probs, scores, mask, sm)),
-    call("attn dropout", "dropout", () => dropoutForward(gpu, scores, probs, drop(batch * heads * seq * seq, 1))),
+    call(
+      "attn dropout",
+      "dropout",
+      () => dropoutForward(gpu, scores, probs, drop(batch * heads * seq * seq, 1)),
+    ),
     call("context", "matmul", () => matmulForward(gpu, ctxh, scores, vh, null, contextShape)),
     call("merge", "heads", () => mergeHeadsForward(gpu, ctx, ctxh, heads4)),
     call("attn out", "matmul", () => matmulForward(gpu, attn, ctx, w.o, bias.h, linear(h, h))),
@@ -89,19 +121,43 @@ export function layerCalls(gpu: Gpu, size: LayerSize): { calls: LayerCall[]; ten
     call("layernorm", "layernorm", () => layerNormForward(gpu, ln2, mean, rstd, res2, bias.ln, bias.h, ln)),
   ];
   const backward: LayerCall[] = [
-    call("layernorm", "layernorm", () => layerNormBackward(gpu, gH2, dw.ln, dw.bh, gH, res2, bias.ln, mean, rstd, ln)),
+    call(
+      "layernorm",
+      "layernorm",
+      () => layerNormBackward(gpu, gH2, dw.ln, dw.bh, gH, res2, bias.ln, mean, rstd, ln),
+    ),
     call("residual", "residual", () => residualBackward(gpu, gH, gR, gH2, { n: bt * h })),
     call("dropout", "dropout", () => dropoutBackward(gpu, gH2, gH, drop(bt * h, 3))),
-    call("ffn out", "matmul", () => matmulBackward(gpu, gF, dw.f, dw.bh, gH2, act, w.out, linear(h, f), scratch)),
+    call(
+      "ffn out",
+      "matmul",
+      () => matmulBackward(gpu, gF, dw.f, dw.bh, gH2, act, w.out, linear(h, f), scratch),
+    ),
     call("gelu", "gelu", () => geluBackward(gpu, gF2, ffnIn, gF, { n: bt * f })),
-    call("ffn in", "matmul", () => matmulBackward(gpu, gH, dw.f, dw.bf, gF2, ln1, w.i, linear(f, h), scratch)),
-    call("layernorm", "layernorm", () => layerNormBackward(gpu, gH2, dw.ln, dw.bh, gH, res1, bias.ln, mean, rstd, ln)),
+    call(
+      "ffn in",
+      "matmul",
+      () => matmulBackward(gpu, gH, dw.f, dw.bf, gF2, ln1, w.i, linear(f, h), scratch),
+    ),
+    call(
+      "layernorm",
+      "layernorm",
+      () => layerNormBackward(gpu, gH2, dw.ln, dw.bh, gH, res1, bias.ln, mean, rstd, ln),
+    ),
     call("residual", "residual", () => residualBackward(gpu, gH, gR, gH2, { n: bt * h })),
     call("dropout", "dropout", () => dropoutBackward(gpu, gH2, gH, drop(bt * h, 2))),
-    call("attn out", "matmul", () => matmulBackward(gpu, gH, dw.h, dw.bh, gH2, ctx, w.o, linear(h, h), scratch)),
+    call(
+      "attn out",
+      "matmul",
+      () => matmulBackward(gpu, gH, dw.h, dw.bh, gH2, ctx, w.o, linear(h, h), scratch),
+    ),
     call("merge", "heads", () => mergeHeadsBackward(gpu, ctxh, gH, heads4)),
     call("context", "matmul", () => matmulBackward(gpu, gS, qh, null, ctxh, scores, vh, contextShape)),
-    call("attn dropout", "dropout", () => dropoutBackward(gpu, probs, gS, drop(batch * heads * seq * seq, 1))),
+    call(
+      "attn dropout",
+      "dropout",
+      () => dropoutBackward(gpu, probs, gS, drop(batch * heads * seq * seq, 1)),
+    ),
     call("softmax", "softmax", () => softmaxBackward(gpu, gS, scores, probs, sm)),
     call("scores", "matmul", () => matmulBackward(gpu, q, k, null, gS, qh, kh, scoresShape)),
     call("split q", "heads", () => splitHeadsBackward(gpu, gH, q, heads4)),

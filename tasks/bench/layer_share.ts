@@ -19,7 +19,13 @@ export async function layerShare(gpu: Gpu, batch: number): Promise<BenchResult[]
   const total = [...perKernel.values()].reduce((a, b) => a + b, 0);
   const rows: BenchResult[] = [...perKernel.entries()]
     .sort((a, b) => b[1] - a[1])
-    .map(([kernel, ms]) => ({ bench: `layer_share_${kernel}`, value: ms, unit: "ms", share: ms / total, batch }));
+    .map(([kernel, ms]) => ({
+      bench: `layer_share_${kernel}`,
+      value: ms,
+      unit: "ms",
+      share: ms / total,
+      batch,
+    }));
   rows.push({ bench: "layer_total", value: total, unit: "ms", batch });
   return rows;
 }

@@ -5,7 +5,12 @@
  */
 import type { Gpu } from "../../core/device.ts";
 import type { MatmulShape } from "../../core/cpu/matmul.ts";
-import { MATMUL_VARIANTS, matmulForward, type MatmulVariant, matmulVariant } from "../../core/webgpu/matmul.ts";
+import {
+  MATMUL_VARIANTS,
+  matmulForward,
+  type MatmulVariant,
+  matmulVariant,
+} from "../../core/webgpu/matmul.ts";
 import { type BenchResult, timeDevice } from "./timing.ts";
 
 async function gflops(gpu: Gpu, shape: MatmulShape, variant: MatmulVariant, reps = 2): Promise<number> {
@@ -13,9 +18,13 @@ async function gflops(gpu: Gpu, shape: MatmulShape, variant: MatmulVariant, reps
   const a = gpu.upload(randomSmall(batch * m * k), "a");
   const b = gpu.upload(randomSmall(batch * k * n), "b");
   const out = gpu.tensor(batch * m * n, "out");
-  const ms = await timeDevice(gpu, () => matmulForward(gpu, out, a, b, null, { ...shape, transA, transB }, variant), {
-    reps,
-  });
+  const ms = await timeDevice(
+    gpu,
+    () => matmulForward(gpu, out, a, b, null, { ...shape, transA, transB }, variant),
+    {
+      reps,
+    },
+  );
   for (const t of [a, b, out]) t.buffer.destroy();
   return (2 * batch * m * n * k) / (ms * 1e6);
 }
@@ -44,7 +53,11 @@ export async function matmulVariants(gpu: Gpu): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const variant of MATMUL_VARIANTS) {
     const reps = variant === "naive" && gpu.isSoftware ? 1 : 2;
-    results.push({ bench: `matmul_1024_${variant}`, value: await gflops(gpu, CUBE, variant, reps), unit: "GFLOP/s" });
+    results.push({
+      bench: `matmul_1024_${variant}`,
+      value: await gflops(gpu, CUBE, variant, reps),
+      unit: "GFLOP/s",
+    });
   }
   return results;
 }
@@ -68,7 +81,12 @@ export async function matmulBert(gpu: Gpu): Promise<BenchResult[]> {
   const variant = matmulVariant(gpu);
   const results: BenchResult[] = [];
   for (const [name, shape] of Object.entries(BERT_BASE_SHAPES)) {
-    results.push({ bench: `matmul_bert_${name}`, value: await gflops(gpu, shape, variant, 1), unit: "GFLOP/s", variant });
+    results.push({
+      bench: `matmul_bert_${name}`,
+      value: await gflops(gpu, shape, variant, 1),
+      unit: "GFLOP/s",
+      variant,
+    });
   }
   return results;
 }
