@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { loadShader } from "./shaders.ts";
+import { loadShader, shaderPath } from "./shaders.ts";
 import { type GpuRuntime, openRuntime } from "./runtime.ts";
 
 /** WebGPU usage flags, as numbers, so that no runtime's globals are needed. */
@@ -248,6 +248,8 @@ export class Gpu {
     let p = this.#pipelines.get(key);
     if (!p) {
       p = this.#createPipeline(spec, key);
+      // Recorded dispatches await this at submit; until then a failure must not count as unhandled.
+      p.catch(() => {});
       this.#pipelines.set(key, p);
     }
     return p;
@@ -263,7 +265,7 @@ export class Gpu {
       const scopeError = await this.device.popErrorScope();
       const errors = info.messages.filter((m) => m.type === "error");
       if (errors.length > 0 || scopeError) {
-        const where = errors.map((m) => `shaders/${spec.file}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+        const where = errors.map((m) => `${shaderPath(spec.file)}:${m.lineNum}:${m.linePos}: ${m.message}`);
         throw new Error(
           `Cannot compile kernel "${spec.entry}": ${where.join("; ") || scopeError?.message}`,
         );
@@ -271,19 +273,23 @@ export class Gpu {
       this.#modules.set(spec.file, module);
     }
     this.device.pushErrorScope("validation");
+    let pipeline: GPUComputePipeline | null = null;
+    let failure: string | undefined;
     try {
-      const pipeline = await this.device.createComputePipelineAsync({
+      pipeline = await this.device.createComputePipelineAsync({
         label: key,
         layout: "auto",
         compute: { module, entryPoint: spec.entry, constants: spec.constants ?? {} },
       });
-      const scopeError = await this.device.popErrorScope();
-      if (scopeError) throw new Error(scopeError.message);
-      return pipeline;
     } catch (error) {
-      this.#pipelines.delete(key);
-      throw new Error(`Cannot create pipeline "${key}": ${(error as Error).message}`);
+      failure = (error as Error).message;
     }
+    const scopeError = await this.device.popErrorScope();
+    if (!pipeline || scopeError) {
+      this.#pipelines.delete(key);
+      throw new Error(`Cannot create pipeline "${key}": ${failure ?? scopeError?.message}`);
+    }
+    return pipeline;
   }
 
   /**
@@ -372,7 +378,10 @@ export class Gpu {
     const memory = this.device.popErrorScope();
     const [v, m] = await Promise.all([validation, memory]);
     const error = v ?? m;
-    if (error) throw new Error(`WebGPU error in ${culprits(batch, error.message)}: ${error.message}`);
+    if (error) {
+      this.#bindGroups.clear(); // an invalid bind group must not be reused
+      throw new Error(`WebGPU error in ${culprits(batch, error.message)}: ${error.message}`);
+    }
   }
 
   #bindGroup(d: Dispatch, slot: number, pipeline: GPUComputePipeline): GPUBindGroup {
@@ -489,12 +498,14 @@ export class Gpu {
   }
 }
 
-// Names the kernels a validation message points at (through the buffer label it quotes), else all.
+// Names the kernels a validation message points at (by their label, or through a buffer label it
+// quotes), else all of the batch. Dawn writes [Buffer "x"], wgpu writes Buffer with 'x' label.
 function culprits(batch: Dispatch[], message: string): string {
-  const label = /\[Buffer "([^"]*)"\]/.exec(message)?.[1];
-  const named = label === undefined
-    ? []
-    : batch.filter((d) => d.tensors.some((t) => t.buffer.label === label));
+  const label = /\[Buffer "([^"]*)"\]|Buffer with '([^']*)' label/.exec(message)?.slice(1).find((x) => x);
+  const named = batch.filter((d) =>
+    message.includes(`"${d.kernel}"`) || message.includes(`'${d.kernel}'`) ||
+    (label !== undefined && d.tensors.some((t) => t.buffer.label === label))
+  );
   const kernels = [...new Set((named.length > 0 ? named : batch).map((d) => d.kernel))];
   return `kernel${kernels.length > 1 ? "s" : ""} [${kernels.join(", ")}]`;
 }

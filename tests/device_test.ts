@@ -1,0 +1,90 @@
+import { fileURLToPath } from "node:url";
+import { Gpu, grid1d } from "../core/device.ts";
+import { geluForward } from "../core/webgpu/gelu.ts";
+import { gpuTest, randomFloats } from "./_helpers.ts";
+
+/** Runs `fn` and returns the message of what it threw (sync or async); fails if nothing was thrown. */
+async function messageOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected an error, got none");
+}
+
+function expectMatch(message: string, ...patterns: RegExp[]): void {
+  for (const p of patterns) {
+    if (!p.test(message)) throw new Error(`message "${message}" does not match ${p}`);
+  }
+}
+
+Deno.test("Gpu.open() rejects an unknown backend, and cpu", async () => {
+  expectMatch(await messageOf(() => Gpu.open({ backend: "vulkan" as "dawn" })), /Unknown backend "vulkan"/);
+  expectMatch(await messageOf(() => Gpu.open({ backend: "cpu" })), /backend "cpu"/);
+});
+
+Deno.test("grid1d() keeps every dimension within the limit and covers n", () => {
+  for (const n of [0, 1, 255, 256, 257, 65535 * 256, 65535 * 256 + 1, 110_000_000]) {
+    const [x, y] = grid1d(n, 256);
+    if (x > 65535 || y > 65535 || x * y * 256 < n) throw new Error(`grid1d(${n}) = ${x}x${y}`);
+  }
+});
+
+gpuTest("a WGSL compile error names the kernel, the file and the line", async (g) => {
+  const file = fileURLToPath(new URL("./fixtures/broken.wgsl", import.meta.url));
+  const out = g.tensor(64, "out");
+  g.dispatch({ file, entry: "broken" }, [out], [], [1]);
+  expectMatch(await messageOf(() => g.flush()), /kernel "broken"/, /broken\.wgsl:5:/);
+});
+
+gpuTest("a validation error at submit names the kernel that caused it", async (g) => {
+  const x = g.upload(randomFloats(10, 1), "x");
+  const y = g.tensor(10, "y");
+  geluForward(g, y, x, { n: 10 });
+  // matmul_rows reads array<vec4<f32>>: a 4-byte binding is below its minimum binding size.
+  const tiny = g.tensor(1, "tiny");
+  g.dispatch({ file: "matmul", entry: "matmul_rows" }, [y, tiny, tiny, tiny], [1, 1, 1, 1, 1, 1, 0, 0, 0], [1]);
+  expectMatch(await messageOf(() => g.sync()), /kernel \[matmul_rows\]/);
+  // The device stays usable afterwards.
+  const after = g.upload(Float32Array.of(1, 2, 3), "after");
+  const got = await g.read(after);
+  if (got.join() !== "1,2,3") throw new Error(`read back ${got}`);
+});
+
+gpuTest("a dispatch over the workgroup-count limit is refused with the kernel's name", async (g) => {
+  const t = g.tensor(4, "t");
+  expectMatch(
+    await messageOf(() => g.dispatch({ file: "fill", entry: "fill" }, [t], [4, 0], [70000])),
+    /Kernel "fill"/,
+    /exceeds 65535/,
+  );
+});
+
+gpuTest("tensors over the binding limit and misaligned views are refused", async (g) => {
+  const max = g.info.limits.maxStorageBufferBindingSize!;
+  expectMatch(await messageOf(() => g.tensor(max / 4 + 1, "huge")), /"huge"/, /maxStorageBufferBindingSize/);
+  const parent = g.tensor(1024, "parent");
+  expectMatch(await messageOf(() => g.view(parent, 3, 10, "odd")), /"odd"/, /multiple of/);
+  expectMatch(await messageOf(() => g.view(parent, 960, 100, "past")), /exceeds "parent"/);
+});
+
+gpuTest("a write after recorded dispatches is refused rather than reordered", async (g) => {
+  const x = g.upload(randomFloats(8, 3), "x");
+  const y = g.tensor(8, "y");
+  geluForward(g, y, x, { n: 8 });
+  expectMatch(await messageOf(() => g.write(x, new Float32Array(8))), /flush first/, /gelu_forward/);
+  await g.flush();
+  g.write(x, new Float32Array(8));
+  await g.sync();
+});
+
+gpuTest("read() returns exactly what was uploaded, from views too", async (g) => {
+  const data = randomFloats(1000, 4);
+  const t = g.upload(data, "data");
+  const got = await g.read(t);
+  if (got.some((v, i) => !Object.is(v, data[i]))) throw new Error("round trip changed values");
+  const v = g.view(t, 64, 100, "view");
+  const part = await g.read(v);
+  if (part.some((x, i) => !Object.is(x, data[64 + i]))) throw new Error("view read back wrong values");
+});
