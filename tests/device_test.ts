@@ -44,7 +44,9 @@ gpuTest("a validation error at submit names the kernel that caused it", async (g
   geluForward(g, y, x, { n: 10 });
   // matmul_rows reads array<vec4<f32>>: a 4-byte binding is below its minimum binding size.
   const tiny = g.tensor(1, "tiny");
-  g.dispatch({ file: "matmul", entry: "matmul_rows" }, [y, tiny, tiny, tiny], [1, 1, 1, 1, 1, 1, 0, 0, 0], [1]);
+  g.dispatch({ file: "matmul", entry: "matmul_rows" }, [y, tiny, tiny, tiny], [1, 1, 1, 1, 1, 1, 0, 0, 0], [
+    1,
+  ]);
   expectMatch(await messageOf(() => g.sync()), /kernel \[matmul_rows\]/);
   // The device stays usable afterwards.
   const after = g.upload(Float32Array.of(1, 2, 3), "after");
