@@ -18,7 +18,7 @@ export type MatmulVariant = "rows" | "tiled" | "simple" | "naive";
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = ["rows", "tiled", "simple", "naive"];
 
 const TILES: Record<MatmulVariant, { entry: string; rows: number; cols: number }> = {
-  rows: { entry: "matmul_rows", rows: 8, cols: 64 },
+  rows: { entry: "matmul_rows", rows: 8, cols: 128 },
   tiled: { entry: "matmul_forward_tiled", rows: 64, cols: 64 },
   simple: { entry: "matmul_forward", rows: 64, cols: 64 },
   naive: { entry: "matmul_forward_naive", rows: 16, cols: 16 },
@@ -135,7 +135,7 @@ function recordRows(
     { file: "matmul", entry: "matmul_rows" },
     [out, aPacked, bPacked, bias ?? dummy],
     [m, n, k, batch, lda / 4, ldb / 4, bias ? 1 : 0, +accumulate, f32(alpha)],
-    [Math.ceil(ldb / 4 / 16), lda / 8, batch],
+    [Math.ceil(ldb / 4 / 32), lda / 8, batch],
   );
 }
 
