@@ -90,3 +90,17 @@ gpuTest("read() returns exactly what was uploaded, from views too", async (g) =>
   const part = await g.read(v);
   if (part.some((x, i) => !Object.is(x, data[64 + i]))) throw new Error("view read back wrong values");
 });
+
+gpuTest("work recorded before a flush runs before a later read, even while pipelines compile", async (g) => {
+  const x = g.upload(Float32Array.of(0.5, -1, 2), "x");
+  const y = g.upload(new Float32Array(3).fill(NaN), "y");
+  // First use of tanh: its pipeline is still compiling when the read below is submitted.
+  const { tanhForward } = await import("../core/webgpu/tanh.ts");
+  tanhForward(g, y, x, { n: 3 });
+  const flushed = g.flush();
+  const got = await g.read(y);
+  await flushed;
+  if (!got.every((v, i) => Math.abs(v - Math.tanh([0.5, -1, 2][i]!)) <= 1e-6)) {
+    throw new Error(`read overtook the flush: ${got}`);
+  }
+});

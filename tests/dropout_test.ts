@@ -33,10 +33,10 @@ Deno.test("uniform01() looks uniform and independent across streams", () => {
   }
   const mean = sum / n;
   // Mean of U(0,1): sd sqrt(1/12/n) = 5.6e-4; masks of independent streams agree at p^2 + (1-p)^2.
-  if (Math.abs(mean - 0.5) > 5 * 5.7e-4) throw new Error(`mean of uniform01 is ${mean}`);
+  if (!(Math.abs(mean - 0.5) <= 5 * 5.7e-4)) throw new Error(`mean of uniform01 is ${mean}`);
   const expected = p * p + (1 - p) * (1 - p);
   const sd = Math.sqrt(expected * (1 - expected) / n);
-  if (Math.abs(agree / n - expected) > 5 * sd) {
+  if (!(Math.abs(agree / n - expected) <= 5 * sd)) {
     throw new Error(`masks agree at ${agree / n}, expected ${expected}`);
   }
 });
@@ -167,7 +167,9 @@ gpuTest("dropoutForward() keeps exactly the CPU's elements, about 1 - p of 1e6",
     if (got[i] !== 0) kept++;
   }
   // Binomial sd of the kept fraction: sqrt(p (1 - p) / n) = 3e-4; allow 5 sd.
-  if (Math.abs(kept / n - (1 - p)) > 5 * 3e-4) throw new Error(`kept ${kept / n}, expected about ${1 - p}`);
+  if (!(Math.abs(kept / n - (1 - p)) <= 5 * 3e-4)) {
+    throw new Error(`kept ${kept / n}, expected about ${1 - p}`);
+  }
 });
 
 gpuTest("dropoutForward() rejects a too-small output and a bad p", (g) => {

@@ -31,7 +31,7 @@ Deno.test("geluForward() (CPU) matches known values", () => {
   // Phi(0.5) = 0.6914624612740, Phi(2) = 0.9772498680518.
   const expected = [-3 * 0.0013498980316, -0.1586552539315, 0, 0.5 * 0.6914624612740, 2 * 0.9772498680518];
   expected.forEach((e, i) => {
-    if (Math.abs(out[i]! - e) > 1e-9) throw new Error(`gelu(${x[i]}) = ${out[i]}, expected ${e}`);
+    if (!(Math.abs(out[i]! - e) <= 1e-9)) throw new Error(`gelu(${x[i]}) = ${out[i]}, expected ${e}`);
   });
 });
 

@@ -86,9 +86,11 @@ Deno.test("layerNormForward() (CPU) matches known values", () => {
   const s = 1 / Math.sqrt(2);
   const expected = [-1.5 * s + 0.5, -0.5 * s * 2 + 0.5, 0.5 * s + 0.5, 1.5 * s + 0.5];
   expected.forEach((e, i) => {
-    if (Math.abs(out[i]! - e) > 1e-12) throw new Error(`out[${i}] = ${out[i]}, expected ${e}`);
+    if (!(Math.abs(out[i]! - e) <= 1e-12)) throw new Error(`out[${i}] = ${out[i]}, expected ${e}`);
   });
-  if (mean[0] !== 2.5 || Math.abs(rstd[0]! - s) > 1e-15) throw new Error(`mean ${mean[0]}, rstd ${rstd[0]}`);
+  if (mean[0] !== 2.5 || !(Math.abs(rstd[0]! - s) <= 1e-15)) {
+    throw new Error(`mean ${mean[0]}, rstd ${rstd[0]}`);
+  }
 });
 
 for (const [rows, cols] of SHAPES) {

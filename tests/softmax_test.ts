@@ -79,7 +79,7 @@ Deno.test("softmaxForward() (CPU) matches known values and handles fully masked 
   cpu.softmaxForward(out, Float64Array.of(0.5, 1, 1.5), null, o);
   const z = 1 + Math.E + Math.E ** 2;
   [1 / z, Math.E / z, Math.E ** 2 / z].forEach((e, i) => {
-    if (Math.abs(out[i]! - e) > 1e-15) throw new Error(`softmax [${i}] = ${out[i]}, expected ${e}`);
+    if (!(Math.abs(out[i]! - e) <= 1e-15)) throw new Error(`softmax [${i}] = ${out[i]}, expected ${e}`);
   });
   for (const m of [-3.4e38, cpu.MASK_MIN, -Infinity]) {
     cpu.softmaxForward(out, Float64Array.of(0.5, 1, 1.5), Float64Array.of(m, m, m), o);
@@ -133,7 +133,7 @@ gpuTest("softmaxForward() gives uniform rows, not NaN, where every key is masked
     o,
   );
   const got = await g.read(out);
-  const bad = got.findIndex((p) => Math.abs(p - 1 / 600) > 1e-9);
+  const bad = got.findIndex((p) => !(Math.abs(p - 1 / 600) <= 1e-9));
   if (bad >= 0) throw new Error(`out[${bad}] = ${got[bad]}, expected 1/600`);
 });
 

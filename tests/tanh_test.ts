@@ -73,7 +73,7 @@ Deno.test("tanhForward() (CPU) matches known values", () => {
   // (e^2x - 1) / (e^2x + 1) evaluated to 16 digits.
   const expected = [-0.7615941559557649, 0, 0.46211715726000974, 0.9950547536867305];
   expected.forEach((e, i) => {
-    if (Math.abs(out[i]! - e) > 1e-15) throw new Error(`tanh(${x[i]}) = ${out[i]}, expected ${e}`);
+    if (!(Math.abs(out[i]! - e) <= 1e-15)) throw new Error(`tanh(${x[i]}) = ${out[i]}, expected ${e}`);
   });
 });
 
