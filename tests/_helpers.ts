@@ -143,13 +143,18 @@ export interface OutputSpec {
   accumulate?: boolean;
 }
 
+/** What the CPU twin receives for each input: f32 inputs widened to float64, integers as they are. */
+export type HostInputs<In extends Record<string, HostArray>> = {
+  [K in keyof In]: In[K] extends Int32Array ? Int32Array : Float64Array;
+};
+
 /** One kernel compared between its CPU twin (in float64) and the device. */
-export interface KernelCase<I extends string, O extends string> {
+export interface KernelCase<In extends Record<string, HostArray>, O extends string> {
   what: string;
-  inputs: Record<I, HostArray>;
+  inputs: In;
   outputs: Record<O, OutputSpec>;
-  cpu: (out: Record<O, Float64Array>, inp: Record<I, Float64Array | Int32Array>) => void;
-  gpu: (out: Record<O, GpuTensor>, inp: Record<I, GpuTensor>) => void;
+  cpu: (out: Record<O, Float64Array>, inp: HostInputs<In>) => void;
+  gpu: (out: Record<O, GpuTensor>, inp: Record<keyof In, GpuTensor>) => void;
   tolerance: Tolerance | Partial<Record<O, Tolerance>>;
   seed?: number;
 }
@@ -159,14 +164,14 @@ export interface KernelCase<I extends string, O extends string> {
  * outputs pre-filled with NaN on the device and accumulated ones starting from the same random
  * values on both sides, then compares every output.
  */
-export async function checkKernel<I extends string, O extends string>(
+export async function checkKernel<In extends Record<string, HostArray>, O extends string>(
   gpu: Gpu,
-  c: KernelCase<I, O>,
+  c: KernelCase<In, O>,
 ): Promise<Record<O, Float32Array>> {
   const seed = c.seed ?? 7;
-  const hostIn = {} as Record<I, Float64Array | Int32Array>;
-  const devIn = {} as Record<I, GpuTensor>;
-  for (const [name, data] of Object.entries(c.inputs) as [I, HostArray][]) {
+  const hostIn: Record<string, Float64Array | Int32Array> = {};
+  const devIn: Record<string, GpuTensor> = {};
+  for (const [name, data] of Object.entries(c.inputs)) {
     hostIn[name] = data instanceof Int32Array ? data : Float64Array.from(data);
     devIn[name] = gpu.upload(data, name);
   }
@@ -180,8 +185,8 @@ export async function checkKernel<I extends string, O extends string>(
     hostOut[name] = spec.accumulate ? Float64Array.from(start) : new Float64Array(spec.size);
     devOut[name] = gpu.upload(start, name);
   }
-  c.cpu(hostOut, hostIn);
-  c.gpu(devOut, devIn);
+  c.cpu(hostOut, hostIn as HostInputs<In>);
+  c.gpu(devOut, devIn as Record<keyof In, GpuTensor>);
   const results = {} as Record<O, Float32Array>;
   for (const name of Object.keys(c.outputs) as O[]) {
     const got = await gpu.read(devOut[name]);

@@ -51,7 +51,7 @@ for (const [rows, cols] of SHAPES) {
       what: "bias_backward",
       inputs: { dout: randomFloats(rows * cols, rows * cols) },
       outputs: { dbias: { size: cols, accumulate: true } },
-      cpu: (o, i) => cpu.biasBackward(o.dbias, i.dout as Float64Array, null, shape),
+      cpu: (o, i) => cpu.biasBackward(o.dbias, i.dout, null, shape),
       gpu: (o, i) => gpu.biasBackward(g, o.dbias, i.dout, scratch, shape),
       tolerance: tolerance(rows),
     });

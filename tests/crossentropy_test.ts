@@ -105,7 +105,7 @@ for (const { rows, classes } of SHAPES) {
         cpu.crossEntropyForward(
           o.losses,
           o.correct,
-          i.logits as Float64Array,
+          i.logits,
           i.targets as Int32Array,
           shape,
         ),
@@ -119,8 +119,7 @@ for (const { rows, classes } of SHAPES) {
       what: "crossentropy_backward",
       inputs: { logits, targets },
       outputs: { dlogits: { size: rows * classes, accumulate: true } },
-      cpu: (o, i) =>
-        cpu.crossEntropyBackward(o.dlogits, i.logits as Float64Array, i.targets as Int32Array, bshape),
+      cpu: (o, i) => cpu.crossEntropyBackward(o.dlogits, i.logits, i.targets as Int32Array, bshape),
       gpu: (o, i) => gpu.crossEntropyBackward(g, o.dlogits, i.logits, i.targets, bshape),
       tolerance: TOL,
     });
@@ -140,7 +139,7 @@ gpuTest("crossEntropyForward() takes the first maximal index, like torch.argmax"
     inputs: { logits, targets: Int32Array.of(3, 259, 7, 520) },
     outputs: { losses: { size: 4 }, correct: { size: 4 } },
     cpu: (o, i) => {
-      cpu.crossEntropyForward(o.losses, o.correct, i.logits as Float64Array, i.targets as Int32Array, {
+      cpu.crossEntropyForward(o.losses, o.correct, i.logits, i.targets as Int32Array, {
         rows: 4,
         classes,
       });

@@ -127,7 +127,7 @@ for (const n of SIZES) {
         what: "dropout_forward",
         inputs: { inp: randomFloats(n, n) },
         outputs: { out: { size: n } },
-        cpu: (o, i) => cpu.dropoutForward(o.out, i.inp as Float64Array, { n, p, seed: SEED, stream: 9 }),
+        cpu: (o, i) => cpu.dropoutForward(o.out, i.inp, { n, p, seed: SEED, stream: 9 }),
         gpu: (o, i) => gpu.dropoutForward(g, o.out, i.inp, { n, p, seed: SEED, stream: 9 }),
         tolerance: TOL,
       });
@@ -138,8 +138,7 @@ for (const n of SIZES) {
       what: "dropout_backward",
       inputs: { dout: randomFloats(n, n + 2) },
       outputs: { dinp: { size: n, accumulate: true } },
-      cpu: (o, i) =>
-        cpu.dropoutBackward(o.dinp, i.dout as Float64Array, { n, p: 0.1, seed: SEED, stream: 10 }),
+      cpu: (o, i) => cpu.dropoutBackward(o.dinp, i.dout, { n, p: 0.1, seed: SEED, stream: 10 }),
       gpu: (o, i) => gpu.dropoutBackward(g, o.dinp, i.dout, { n, p: 0.1, seed: SEED, stream: 10 }),
       tolerance: ACC_TOL,
     });

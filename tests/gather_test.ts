@@ -71,7 +71,7 @@ for (const s of SHAPES) {
       what: "gather_rows_forward",
       inputs: { inp: randomFloats(s.inpRows * s.cols, s.cols), rows },
       outputs: { out: { size: s.count * s.cols } },
-      cpu: (o, i) => cpu.gatherRowsForward(o.out, i.inp as Float64Array, i.rows as Int32Array, s),
+      cpu: (o, i) => cpu.gatherRowsForward(o.out, i.inp, i.rows as Int32Array, s),
       gpu: (o, i) => gpu.gatherRowsForward(g, o.out, i.inp, i.rows, s),
       tolerance: EXACT,
     });
@@ -81,7 +81,7 @@ for (const s of SHAPES) {
       what: "gather_rows_backward",
       inputs: { dout: randomFloats(s.count * s.cols, s.cols + 1), rows },
       outputs: { dinp: { size: s.inpRows * s.cols, accumulate: true } },
-      cpu: (o, i) => cpu.gatherRowsBackward(o.dinp, i.dout as Float64Array, i.rows as Int32Array, s),
+      cpu: (o, i) => cpu.gatherRowsBackward(o.dinp, i.dout, i.rows as Int32Array, s),
       gpu: (o, i) => gpu.gatherRowsBackward(g, o.dinp, i.dout, i.rows, s),
       tolerance: ACC_TOL,
     });

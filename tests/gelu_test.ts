@@ -41,7 +41,7 @@ for (const n of SIZES) {
       what: "gelu_forward",
       inputs: { inp: randomFloats(n, n, n === 1 ? -9 : -2, n === 1 ? -8 : 2) },
       outputs: { out: { size: n } },
-      cpu: (o, i) => cpu.geluForward(o.out, i.inp as Float64Array, { n }),
+      cpu: (o, i) => cpu.geluForward(o.out, i.inp, { n }),
       gpu: (o, i) => gpu.geluForward(g, o.out, i.inp, { n }),
       tolerance: TOL,
     });
@@ -51,7 +51,7 @@ for (const n of SIZES) {
       what: "gelu_backward",
       inputs: { inp: randomFloats(n, n + 1), dout: randomFloats(n, n + 2) },
       outputs: { dinp: { size: n, accumulate: true } },
-      cpu: (o, i) => cpu.geluBackward(o.dinp, i.inp as Float64Array, i.dout as Float64Array, { n }),
+      cpu: (o, i) => cpu.geluBackward(o.dinp, i.inp, i.dout, { n }),
       gpu: (o, i) => gpu.geluBackward(g, o.dinp, i.inp, i.dout, { n }),
       tolerance: { rtol: 1e-4, atol: 1e-6 },
     });

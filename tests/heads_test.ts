@@ -67,7 +67,7 @@ for (const s of SHAPES) {
         what: `${kernel}_forward`,
         inputs: { inp: randomFloats(n, n) },
         outputs: { out: { size: n } },
-        cpu: (o, i) => cpuFwd(o.out, i.inp as Float64Array, s),
+        cpu: (o, i) => cpuFwd(o.out, i.inp, s),
         gpu: (o, i) => gpuFwd(g, o.out, i.inp, s),
         tolerance: EXACT,
       });
@@ -77,7 +77,7 @@ for (const s of SHAPES) {
         what: `${kernel}_backward`,
         inputs: { dout: randomFloats(n, n + 1) },
         outputs: { dinp: { size: n, accumulate: true } },
-        cpu: (o, i) => cpuBwd(o.dinp, i.dout as Float64Array, s),
+        cpu: (o, i) => cpuBwd(o.dinp, i.dout, s),
         gpu: (o, i) => gpuBwd(g, o.dinp, i.dout, s),
         tolerance: ACC_TOL,
       });

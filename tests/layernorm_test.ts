@@ -1,3 +1,4 @@
+import type { Gpu } from "../core/device.ts";
 import * as cpu from "../core/cpu/layernorm.ts";
 import * as gpu from "../core/webgpu/layernorm.ts";
 import { checkGradient, checkKernel, gpuTest, randomFloats, zeros } from "./_helpers.ts";
@@ -93,32 +94,33 @@ Deno.test("layerNormForward() (CPU) matches known values", () => {
   }
 });
 
+/** The forward on `inp` ([rows, cols]) with seeded weight and bias, against the CPU twin. */
+async function checkForward(
+  g: Gpu,
+  what: string,
+  rows: number,
+  cols: number,
+  inp: Float32Array,
+  seed: number,
+) {
+  await checkKernel(g, {
+    what,
+    inputs: { inp, weight: randomFloats(cols, seed), bias: randomFloats(cols, seed + 1) },
+    outputs: { out: { size: rows * cols }, mean: { size: rows }, rstd: { size: rows } },
+    cpu: (o, i) =>
+      cpu.layerNormForward(o.out, o.mean, o.rstd, i.inp, i.weight, i.bias, { rows, cols, eps: EPS }),
+    gpu: (o, i) =>
+      gpu.layerNormForward(g, o.out, o.mean, o.rstd, i.inp, i.weight, i.bias, { rows, cols, eps: EPS }),
+    tolerance: TOL_FORWARD,
+  });
+}
+
 for (const [rows, cols] of SHAPES) {
   const n = rows * cols;
-  gpuTest(`layerNormForward() matches the reference, ${rows}x${cols}`, async (g) => {
-    await checkKernel(g, {
-      what: "layernorm_forward",
-      inputs: { inp: randomFloats(n, n), weight: randomFloats(cols, n + 1), bias: randomFloats(cols, n + 2) },
-      outputs: { out: { size: n }, mean: { size: rows }, rstd: { size: rows } },
-      cpu: (o, i) =>
-        cpu.layerNormForward(
-          o.out,
-          o.mean,
-          o.rstd,
-          i.inp as Float64Array,
-          i.weight as Float64Array,
-          i.bias as Float64Array,
-          {
-            rows,
-            cols,
-            eps: EPS,
-          },
-        ),
-      gpu: (o, i) =>
-        gpu.layerNormForward(g, o.out, o.mean, o.rstd, i.inp, i.weight, i.bias, { rows, cols, eps: EPS }),
-      tolerance: TOL_FORWARD,
-    });
-  });
+  gpuTest(
+    `layerNormForward() matches the reference, ${rows}x${cols}`,
+    (g) => checkForward(g, "layernorm_forward", rows, cols, randomFloats(n, n), n + 1),
+  );
   gpuTest(`layerNormBackward() matches the reference, ${rows}x${cols}`, async (g) => {
     const inp = randomFloats(n, n + 3);
     const { mean, rstd } = stats(inp, rows, cols);
@@ -135,11 +137,11 @@ for (const [rows, cols] of SHAPES) {
           o.dinp,
           o.dweight,
           o.dbias,
-          i.dout as Float64Array,
-          i.inp as Float64Array,
-          i.weight as Float64Array,
-          i.mean as Float64Array,
-          i.rstd as Float64Array,
+          i.dout,
+          i.inp,
+          i.weight,
+          i.mean,
+          i.rstd,
           { rows, cols },
         ),
       gpu: (o, i) =>
@@ -156,29 +158,14 @@ gpuTest("layerNormForward() stays accurate for rows with a large mean", async (g
   // Inputs in [98, 102]: with E[x^2] - E[x]^2 the variance would lose ~4 digits (errors ~5e-4 in out),
   // and a plain sum of the row would round its mean to ~3e-5; both fail TOL_FORWARD.
   const [rows, cols] = [64, 768];
-  const n = rows * cols;
-  await checkKernel(g, {
-    what: "layernorm_forward (offset rows)",
-    inputs: { inp: randomFloats(n, 5, 98, 102), weight: randomFloats(cols, 6), bias: randomFloats(cols, 7) },
-    outputs: { out: { size: n }, mean: { size: rows }, rstd: { size: rows } },
-    cpu: (o, i) =>
-      cpu.layerNormForward(
-        o.out,
-        o.mean,
-        o.rstd,
-        i.inp as Float64Array,
-        i.weight as Float64Array,
-        i.bias as Float64Array,
-        {
-          rows,
-          cols,
-          eps: EPS,
-        },
-      ),
-    gpu: (o, i) =>
-      gpu.layerNormForward(g, o.out, o.mean, o.rstd, i.inp, i.weight, i.bias, { rows, cols, eps: EPS }),
-    tolerance: TOL_FORWARD,
-  });
+  await checkForward(
+    g,
+    "layernorm_forward (offset rows)",
+    rows,
+    cols,
+    randomFloats(rows * cols, 5, 98, 102),
+    6,
+  );
 });
 
 gpuTest("layerNormBackward() rejects a too-small dweight", async (g) => {

@@ -77,8 +77,7 @@ for (const variant of MATMUL_VARIANTS) {
             bias: randomFloats(c.n, 3),
           },
           outputs: { out: { size: batch * c.m * c.n, accumulate: shape.accumulate } },
-          cpu: (o, i) =>
-            cpu.matmulForward(o.out, i.a as Float64Array, i.b as Float64Array, i.bias as Float64Array, shape),
+          cpu: (o, i) => cpu.matmulForward(o.out, i.a, i.b, i.bias, shape),
           gpu: (o, i) => gpu.matmulForward(g, o.out, i.a, i.b, i.bias, shape, variant),
           tolerance: tolerance(c.k),
         });
@@ -92,8 +91,7 @@ for (const variant of MATMUL_VARIANTS) {
       what: `matmul ${variant} 64x3072x768`,
       inputs: { a: randomFloats(64 * 768, 4), b: randomFloats(3072 * 768, 5), bias: randomFloats(3072, 6) },
       outputs: { out: { size: 64 * 3072 } },
-      cpu: (o, i) =>
-        cpu.matmulForward(o.out, i.a as Float64Array, i.b as Float64Array, i.bias as Float64Array, shape),
+      cpu: (o, i) => cpu.matmulForward(o.out, i.a, i.b, i.bias, shape),
       gpu: (o, i) => gpu.matmulForward(g, o.out, i.a, i.b, i.bias, shape, variant),
       tolerance: tolerance(768),
     });
@@ -122,9 +120,9 @@ for (const [transA, transB] of TRANSPOSES) {
           o.da,
           o.db,
           o.dbias,
-          i.dout as Float64Array,
-          i.a as Float64Array,
-          i.b as Float64Array,
+          i.dout,
+          i.a,
+          i.b,
           shape,
         ),
       gpu: (o, i) => gpu.matmulBackward(g, o.da, o.db, o.dbias, i.dout, i.a, i.b, shape, scratch),

@@ -38,7 +38,7 @@ for (const rows of SIZES) {
       what: "mse_forward",
       inputs: { preds, targets },
       outputs: { losses: { size: rows } },
-      cpu: (o, i) => cpu.mseForward(o.losses, i.preds as Float64Array, i.targets as Float64Array, { rows }),
+      cpu: (o, i) => cpu.mseForward(o.losses, i.preds, i.targets, { rows }),
       gpu: (o, i) => gpu.mseForward(g, o.losses, i.preds, i.targets, { rows }),
       tolerance: TOL,
     });
@@ -49,7 +49,7 @@ for (const rows of SIZES) {
       what: "mse_backward",
       inputs: { preds, targets },
       outputs: { dpreds: { size: rows, accumulate: true } },
-      cpu: (o, i) => cpu.mseBackward(o.dpreds, i.preds as Float64Array, i.targets as Float64Array, shape),
+      cpu: (o, i) => cpu.mseBackward(o.dpreds, i.preds, i.targets, shape),
       gpu: (o, i) => gpu.mseBackward(g, o.dpreds, i.preds, i.targets, shape),
       tolerance: TOL,
     });

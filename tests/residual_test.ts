@@ -33,7 +33,7 @@ for (const n of SIZES) {
       what: "residual_forward",
       inputs: { a: randomFloats(n, n), b: randomFloats(n, n + 1) },
       outputs: { out: { size: n } },
-      cpu: (o, i) => cpu.residualForward(o.out, i.a as Float64Array, i.b as Float64Array, { n }),
+      cpu: (o, i) => cpu.residualForward(o.out, i.a, i.b, { n }),
       gpu: (o, i) => gpu.residualForward(g, o.out, i.a, i.b, { n }),
       tolerance: TOL,
     });
@@ -43,7 +43,7 @@ for (const n of SIZES) {
       what: "residual_backward",
       inputs: { dout: randomFloats(n, n + 2) },
       outputs: { da: { size: n, accumulate: true }, db: { size: n, accumulate: true } },
-      cpu: (o, i) => cpu.residualBackward(o.da, o.db, i.dout as Float64Array, { n }),
+      cpu: (o, i) => cpu.residualBackward(o.da, o.db, i.dout, { n }),
       gpu: (o, i) => gpu.residualBackward(g, o.da, o.db, i.dout, { n }),
       tolerance: TOL,
     });

@@ -98,12 +98,11 @@ for (const o of SHAPES) {
       async (g) => {
         const inputs: Record<string, Float32Array> = { inp: randomFloats(n, n) };
         if (masked) inputs.mask = attentionMask(o.batch, o.cols, n + 1);
-        await checkKernel<string, "out">(g, {
+        await checkKernel<Record<string, Float32Array>, "out">(g, {
           what,
           inputs,
           outputs: { out: { size: n } },
-          cpu: (out, i) =>
-            cpu.softmaxForward(out.out, i.inp as Float64Array, (i.mask ?? null) as Float64Array | null, o),
+          cpu: (out, i) => cpu.softmaxForward(out.out, i.inp!, i.mask ?? null, o),
           gpu: (out, i) => gpu.softmaxForward(g, out.out, i.inp!, i.mask ?? null, o),
           tolerance: TOL_FORWARD,
         });
@@ -115,7 +114,7 @@ for (const o of SHAPES) {
       what: "softmax_backward",
       inputs: { out: probabilities(o, n + 2), dout: randomFloats(n, n + 3) },
       outputs: { dinp: { size: n, accumulate: true } },
-      cpu: (d, i) => cpu.softmaxBackward(d.dinp, i.out as Float64Array, i.dout as Float64Array, o),
+      cpu: (d, i) => cpu.softmaxBackward(d.dinp, i.out, i.dout, o),
       gpu: (d, i) => gpu.softmaxBackward(g, d.dinp, i.out, i.dout, o),
       tolerance: TOL_BACKWARD,
     });

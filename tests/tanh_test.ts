@@ -83,7 +83,7 @@ for (const n of SIZES) {
       what: "tanh_forward",
       inputs: { inp: inputs(n, n) },
       outputs: { out: { size: n } },
-      cpu: (o, i) => cpu.tanhForward(o.out, i.inp as Float64Array, { n }),
+      cpu: (o, i) => cpu.tanhForward(o.out, i.inp, { n }),
       gpu: (o, i) => gpu.tanhForward(g, o.out, i.inp, { n }),
       tolerance: TOL_FORWARD,
     });
@@ -96,7 +96,7 @@ for (const n of SIZES) {
       what: "tanh_backward",
       inputs: { out, dout: randomFloats(n, n + 2) },
       outputs: { dinp: { size: n, accumulate: true } },
-      cpu: (o, i) => cpu.tanhBackward(o.dinp, i.out as Float64Array, i.dout as Float64Array, { n }),
+      cpu: (o, i) => cpu.tanhBackward(o.dinp, i.out, i.dout, { n }),
       gpu: (o, i) => gpu.tanhBackward(g, o.dinp, i.out, i.dout, { n }),
       tolerance: TOL_BACKWARD,
     });
@@ -116,7 +116,7 @@ gpuTest("tanhBackward() keeps its relative accuracy where tanh saturates", async
     outputs: { dinp: { size: n } },
     cpu: (o, i) => {
       o.dinp.fill(0);
-      cpu.tanhBackward(o.dinp, i.out as Float64Array, i.dout as Float64Array, { n });
+      cpu.tanhBackward(o.dinp, i.out, i.dout, { n });
     },
     gpu: (o, i) => {
       g.write(o.dinp, new Float32Array(n));
