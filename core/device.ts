@@ -506,7 +506,6 @@ export class Gpu {
     this.#destroyed = true;
     this.#pending = [];
     this.device.destroy();
-    this.#runtime.release();
   }
 }
 

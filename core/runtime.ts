@@ -9,8 +9,6 @@ import type { GpuBackend } from "./device.ts";
 export interface GpuRuntime {
   readonly name: GpuBackend;
   readonly gpu: GPU;
-  /** Called when a device of this runtime is destroyed. */
-  release(): void;
   /**
    * Awaits a promise of this runtime's device (mapAsync, onSubmittedWorkDone). `sharesCpu`: the
    * adapter runs on the CPU, so polling must leave it cores.
@@ -65,7 +63,7 @@ export async function openRuntime(name: GpuBackend): Promise<GpuRuntime> {
         `Cannot use backend "deno": navigator.gpu is missing (run Deno with --unstable-webgpu)`,
       );
     }
-    return { name, gpu: navigator.gpu, release() {}, wait: plainWait };
+    return { name, gpu: navigator.gpu, wait: plainWait };
   }
   if (name === "dawn") {
     if (!dawn) {
@@ -77,7 +75,7 @@ export async function openRuntime(name: GpuBackend): Promise<GpuRuntime> {
       }
       dawn = mod.create([]) as GPU;
     }
-    return { name, gpu: dawn, release() {}, wait: dawnWait };
+    return { name, gpu: dawn, wait: dawnWait };
   }
   throw new RangeError(`Unknown WebGPU backend "${name}": expected "dawn" or "deno"`);
 }

@@ -1,5 +1,5 @@
 /**
- * Batched matmul on the device (`shaders/matmul.wgsl`); twin of `core/cpu/matmul.ts`. One op, three
+ * Batched matmul on the device (`shaders/matmul.wgsl`); twin of `core/cpu/matmul.ts`. One op, four
  * kernel variants; the variant is chosen per adapter and logged once.
  * @module
  */
