@@ -20,16 +20,21 @@ export interface BenchConfig {
   batch: number;
 }
 
-type Bench = (gpu: Gpu, config: BenchConfig) => Promise<BenchResult[]>;
+/** A benchmark: device ones get the opened device, host ones (`gpu: false`) run on the CPU alone. */
+type Bench =
+  | { gpu: true; run: (gpu: Gpu, config: BenchConfig) => Promise<BenchResult[]> }
+  | { gpu: false; run: (config: BenchConfig) => Promise<BenchResult[]> };
 
 const BENCHES: Record<string, Bench> = {
-  matmul_1024: (gpu) => matmul1024(gpu),
-  matmul_variants: (gpu) => matmulVariants(gpu),
-  matmul_bert: (gpu) => matmulBert(gpu),
-  layer_share: (gpu, c) => layerShare(gpu, c.batch),
-  stress: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)),
+  matmul_1024: { gpu: true, run: (gpu) => matmul1024(gpu) },
+  matmul_variants: { gpu: true, run: (gpu) => matmulVariants(gpu) },
+  matmul_bert: { gpu: true, run: (gpu) => matmulBert(gpu) },
+  layer_share: { gpu: true, run: (gpu, c) => layerShare(gpu, c.batch) },
+  stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)) },
 };
-const DEFAULT = Object.keys(BENCHES).filter((n) => n !== "stress");
+// Minutes-long runs only when named.
+const ON_REQUEST = new Set(["stress"]);
+const DEFAULT = Object.keys(BENCHES).filter((n) => !ON_REQUEST.has(n));
 
 /** Runs the named benchmarks; prints a table or JSON lines; returns the results. */
 export async function run(config: BenchConfig): Promise<BenchResult[]> {
@@ -39,20 +44,33 @@ export async function run(config: BenchConfig): Promise<BenchResult[]> {
       throw new UsageError(`bench: unknown benchmark "${n}"; known: ${Object.keys(BENCHES).join(", ")}`);
     }
   }
-  const gpu = await Gpu.open({ backend: config.backend });
+  let gpu: Gpu | null = null;
   const all: BenchResult[] = [];
   try {
-    if (!config.json) console.log(`# ${gpu.backend} on ${gpu.info.adapter}`);
     for (const name of names) {
-      for (const r of await BENCHES[name]!(gpu, config)) {
-        const line = { ...r, backend: gpu.backend, adapter: gpu.info.adapter };
+      const bench = BENCHES[name]!;
+      let results: BenchResult[];
+      let where: { backend: string; adapter: string };
+      if (bench.gpu) {
+        if (!gpu) {
+          gpu = await Gpu.open({ backend: config.backend });
+          if (!config.json) console.log(`# ${gpu.backend} on ${gpu.info.adapter}`);
+        }
+        results = await bench.run(gpu, config);
+        where = { backend: gpu.backend, adapter: gpu.info.adapter };
+      } else {
+        results = await bench.run(config);
+        where = { backend: "cpu", adapter: `${Deno.build.arch}, ${navigator.hardwareConcurrency} threads` };
+      }
+      for (const r of results) {
+        const line = { ...r, ...where };
         all.push(line);
         if (config.json) console.log(JSON.stringify(line));
         else console.log(formatRow(line));
       }
     }
   } finally {
-    gpu.destroy();
+    gpu?.destroy();
   }
   const failed = all.filter((r) => r.ok === false);
   if (failed.length > 0) throw new Error(`bench: ${failed.map((r) => r.bench).join(", ")} failed its bound`);
