@@ -21,7 +21,8 @@ export function parseFlags<T extends ParseArgsConfig["options"]>(
       positionals: parsed.positionals,
     };
   } catch (error) {
-    throw new UsageError(`${task}: ${(error as Error).message}`);
+    // node:util's messages can run to several lines of advice; the first says what was wrong.
+    throw new UsageError(`${task}: ${(error as Error).message.split("\n")[0]}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { backendFlag, main, parseFlags, UsageError } from "./_cli.ts";
 import { matmul1024, matmulBert, matmulVariants } from "./bench/matmul.ts";
 import { layerShare } from "./bench/layer_share.ts";
 import { stress } from "./bench/stress.ts";
+import { tokenizeBench } from "./bench/tokenize.ts";
 import type { BenchResult } from "./bench/timing.ts";
 
 /** Options of {@linkcode run}. */
@@ -31,6 +32,7 @@ const BENCHES: Record<string, Bench> = {
   matmul_bert: { gpu: true, run: (gpu) => matmulBert(gpu) },
   layer_share: { gpu: true, run: (gpu, c) => layerShare(gpu, c.batch) },
   stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)) },
+  tokenize: { gpu: false, run: () => tokenizeBench() },
 };
 // Minutes-long runs only when named.
 const ON_REQUEST = new Set(["stress"]);
