@@ -29,3 +29,4 @@ export {
 } from "./core/device.ts";
 export * as cpu from "./core/cpu/mod.ts";
 export * as webgpu from "./core/webgpu/mod.ts";
+export * as data from "./data/mod.ts";

@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { readTextLines } from "./lines.ts";
 
 /** Where a document came from and what it is called. */
 export interface DocumentInfo {
@@ -73,29 +74,8 @@ export interface SplitOptions {
  * for await (const _ of readLines("data/corpus/enwiki-2015-wikiextractor/AA/wiki_00.gz")) n++;
  * ```
  */
-export async function* readLines(path: string, options: ReadOptions = {}): AsyncGenerator<string> {
-  const file = await openFile(path);
-  let bytes: ReadableStream<Uint8Array<ArrayBuffer>> = file.readable;
-  const head = new Uint8Array(2);
-  // Peek at the magic bytes rather than trusting the extension: "wiki_00" may well be gzip.
-  const got = await file.read(head);
-  await file.seek(0, Deno.SeekMode.Start);
-  const gzip = got === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  if (gzip) bytes = bytes.pipeThrough(new DecompressionStream("gzip"));
-  if (options.onBytes) bytes = bytes.pipeThrough(countBytes(options.onBytes));
-  let rest = "";
-  try {
-    for await (const chunk of bytes.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop()!;
-      for (const line of lines) yield line.endsWith("\r") ? line.slice(0, -1) : line;
-    }
-  } catch (error) {
-    const what = gzip ? "an unreadable gzip stream" : "an unreadable file";
-    const why = (error as Error).message.split("\n")[0];
-    throw new Error(`Cannot read corpus file "${path}": ${what} (${why})`);
-  }
-  if (rest !== "") yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+export function readLines(path: string, options: ReadOptions = {}): AsyncGenerator<string> {
+  return readTextLines(path, { label: "corpus file", onBytes: options.onBytes });
 }
 
 /**
@@ -245,35 +225,10 @@ function decodeEntities(s: string): string {
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", "#39": "'" };
 
-async function openFile(path: string): Promise<Deno.FsFile> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path);
-  } catch (error) {
-    throw new Error(`Cannot read corpus file "${path}": ${describeOpenError(error)}`);
-  }
-  if ((await file.stat()).isDirectory) {
-    file.close();
-    throw new Error(`Cannot read corpus file "${path}": expected a file, found a directory`);
-  }
-  return file;
-}
-
 function describeOpenError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file or directory";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   return (error as Error).message;
-}
-
-function countBytes(
-  onBytes: (n: number) => void,
-): TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> {
-  return new TransformStream({
-    transform(chunk, controller) {
-      onBytes(chunk.byteLength);
-      controller.enqueue(chunk);
-    },
-  });
 }
 
 async function walk(dir: string, found: string[]): Promise<void> {

@@ -17,7 +17,7 @@
  * @module
  */
 import { match } from "ts-pattern";
-import { readLines } from "./glue_lines.ts";
+import { readTextLines } from "./lines.ts";
 import {
   type GlueLayout,
   type GlueSplit,
@@ -117,7 +117,8 @@ export async function readGlueFile(
     throw new Error(`Cannot read GLUE file "${path}": not found; expected a ${t.name} ${split} TSV file`);
   }
   const parser = new RowParser(t, split, path);
-  for await (const { line, lineNumber } of readLines(path)) parser.push(line, lineNumber);
+  let lineNumber = 0;
+  for await (const line of readTextLines(path, { label: "GLUE file" })) parser.push(line, ++lineNumber);
   return parser.finish();
 }
 

@@ -10,6 +10,7 @@ import { matmul1024, matmulBert, matmulVariants } from "./bench/matmul.ts";
 import { layerShare } from "./bench/layer_share.ts";
 import { stress } from "./bench/stress.ts";
 import { tokenizeBench } from "./bench/tokenize.ts";
+import { conceptnetBench } from "./bench/conceptnet.ts";
 import type { BenchResult } from "./bench/timing.ts";
 
 /** Options of {@linkcode run}. */
@@ -33,9 +34,10 @@ const BENCHES: Record<string, Bench> = {
   layer_share: { gpu: true, run: (gpu, c) => layerShare(gpu, c.batch) },
   stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)) },
   tokenize: { gpu: false, run: () => tokenizeBench() },
+  conceptnet: { gpu: false, run: () => conceptnetBench() },
 };
 // Minutes-long runs only when named.
-const ON_REQUEST = new Set(["stress"]);
+const ON_REQUEST = new Set(["stress", "conceptnet"]);
 const DEFAULT = Object.keys(BENCHES).filter((n) => !ON_REQUEST.has(n));
 
 /** Runs the named benchmarks; prints a table or JSON lines; returns the results. */

@@ -6,6 +6,7 @@
  * The vocab defaults to the shipped bert-base-uncased `vocab.txt`.
  * @module
  */
+import { readTextLines } from "../data/lines.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
 import { DEFAULT_VOCAB } from "../data/vocab.ts";
 import { main, parseFlags, UsageError } from "./_cli.ts";
@@ -35,7 +36,7 @@ export async function run(config: TokenizeConfig): Promise<{ lines: number; ids:
   let size = 0;
   let lines = 0;
   let ids = 0;
-  for await (const line of readLines(config.input)) {
+  for await (const line of readTextLines(config.input, { label: "input" })) {
     const encoded = tok.encode(line, options).ids;
     const text = config.json ? JSON.stringify(encoded) : encoded.join(" ");
     batch.push(text);
@@ -50,41 +51,6 @@ export async function run(config: TokenizeConfig): Promise<{ lines: number; ids:
   }
   if (batch.length > 0) await write(batch.join("\n") + "\n");
   return { lines, ids };
-}
-
-/** The lines of a text file, a gzipped one (`.gz`), or stdin (`-`), without their line ends. */
-export async function* readLines(path: string): AsyncGenerator<string> {
-  let bytes: ReadableStream<Uint8Array<ArrayBuffer>>;
-  if (path === "-") bytes = Deno.stdin.readable;
-  else {
-    try {
-      bytes = (await Deno.open(path)).readable;
-    } catch (error) {
-      throw new Error(`Cannot read "${path}": ${readReason(error)}`);
-    }
-    if (path.endsWith(".gz")) bytes = bytes.pipeThrough(new DecompressionStream("gzip"));
-  }
-  let rest = "";
-  try {
-    for await (const chunk of bytes.pipeThrough(new TextDecoderStream("utf-8", { fatal: true }))) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop()!;
-      yield* parts;
-    }
-  } catch (error) {
-    const what = path === "-" ? "stdin" : `"${path}"`;
-    throw new Error(`Cannot read ${what}: ${readReason(error)}`);
-  }
-  if (rest.length > 0) yield rest;
-}
-
-function readReason(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "file not found";
-  const message = (error as Error).message;
-  if (/gzip|deflate|zlib|header|corrupt/i.test(message)) return `not a valid gzip file (${message})`;
-  // TextDecoderStream's only failure with `fatal: true`.
-  if (error instanceof TypeError) return "not valid UTF-8 text";
-  return message;
 }
 
 async function writeStdout(text: string): Promise<void> {

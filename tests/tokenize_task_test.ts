@@ -96,9 +96,12 @@ Deno.test("tokenize reports a missing file, a bad gzip, bad UTF-8 and a bad voca
   try {
     for (
       const [args, pattern] of [
-        [["no/such/file.txt"], /Cannot read "no\/such\/file.txt": file not found/],
-        [[badGzip], new RegExp(`Cannot read "${badGzip}": not a valid gzip file`)],
-        [[badText], new RegExp(`Cannot read "${badText}": not valid UTF-8 text`)],
+        [["no/such/file.txt"], /Cannot read input "no\/such\/file.txt": no such file/],
+        [[badGzip], new RegExp(`Cannot read input "${badGzip}": not a valid gzip stream`)],
+        [
+          [badText],
+          new RegExp(`Cannot read input "${badText}": not valid UTF-8 \\(somewhere after line 0\\)`),
+        ],
         [
           ["--vocab", badVocab, "-"],
           new RegExp(`Cannot load vocab "${badVocab}".*missing \\[CLS\\], \\[SEP\\], \\[MASK\\]`),

@@ -4,25 +4,21 @@
  * figure times `encode` with offsets and [CLS]/[SEP].
  * @module
  */
+import { fileURLToPath } from "node:url";
+import { readParagraphs } from "../../data/corpus.ts";
 import { BertTokenizer } from "../../data/tokenizer.ts";
 import { median } from "./timing.ts";
 
 /** The shipped Wikipedia sample (WikiExtractor output, gzipped). */
 export const WIKI_SAMPLE: string[] = [0, 1, 2, 3, 4].map((k) =>
-  `data/corpus/enwiki-2015-wikiextractor/AA/wiki_0${k}.gz`
+  fileURLToPath(new URL(`../../data/corpus/enwiki-2015-wikiextractor/AA/wiki_0${k}.gz`, import.meta.url))
 );
 
-/** The text lines of gzipped WikiExtractor files, without the `<doc ...>` and `</doc>` tag lines. */
+/** The text lines of WikiExtractor files: their paragraphs, without the tags and title lines. */
 export async function readWikiLines(paths: string[] = WIKI_SAMPLE): Promise<string[]> {
   const lines: string[] = [];
   for (const path of paths) {
-    const stream = (await Deno.open(path)).readable.pipeThrough(new DecompressionStream("gzip"))
-      .pipeThrough(new TextDecoderStream());
-    let text = "";
-    for await (const chunk of stream) text += chunk;
-    for (const line of text.split("\n")) {
-      if (line.length > 0 && !line.startsWith("<doc ") && line !== "</doc>") lines.push(line);
-    }
+    for await (const paragraph of readParagraphs(path)) lines.push(paragraph.text);
   }
   return lines;
 }
