@@ -263,3 +263,13 @@ export function checkGradient<I extends string>(c: GradientCase<I>): void {
 
 /** A float64 array of zeros (a gradient to accumulate into). */
 export const zeros = (n: number): Float64Array => new Float64Array(n);
+
+/** Runs `fn` and returns the message of what it threw (sync or async); fails if nothing was thrown. */
+export async function messageOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected an error, got none");
+}

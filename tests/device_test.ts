@@ -1,17 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Gpu, grid1d } from "../core/device.ts";
 import { geluForward } from "../core/webgpu/gelu.ts";
-import { gpuTest, randomFloats } from "./_helpers.ts";
-
-/** Runs `fn` and returns the message of what it threw (sync or async); fails if nothing was thrown. */
-async function messageOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected an error, got none");
-}
+import { gpuTest, messageOf, randomFloats } from "./_helpers.ts";
 
 function expectMatch(message: string, ...patterns: RegExp[]): void {
   for (const p of patterns) {

@@ -1,7 +1,7 @@
 import * as cpu from "../core/cpu/dropout.ts";
 import * as gpu from "../core/webgpu/dropout.ts";
 import { dropoutStream, randomU32, triple32, uniform01 } from "../core/cpu/rng.ts";
-import { checkGradient, checkKernel, gpuTest, randomFloats, zeros } from "./_helpers.ts";
+import { checkGradient, checkKernel, gpuTest, messageOf, randomFloats, zeros } from "./_helpers.ts";
 
 // One f32 rounding of inp * f32(1 / (1 - p)) against the float64 quotient: relative error < 2e-7.
 const TOL = { rtol: 1e-4, atol: 1e-7 };
@@ -171,20 +171,11 @@ gpuTest("dropoutForward() keeps exactly the CPU's elements, about 1 - p of 1e6",
   }
 });
 
-gpuTest("dropoutForward() rejects a too-small output and a bad p", (g) => {
+gpuTest("dropoutForward() rejects a too-small output and a bad p", async (g) => {
   const small = g.tensor(3, "small");
   const inp = g.tensor(4, "inp");
-  const messageOf = (f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      return (e as Error).message;
-    }
-    return "";
-  };
-  const m1 = messageOf(() => gpu.dropoutForward(g, small, inp, { n: 4, p: 0.1, seed: 1, stream: 1 }));
+  const m1 = await messageOf(() => gpu.dropoutForward(g, small, inp, { n: 4, p: 0.1, seed: 1, stream: 1 }));
   if (!m1.includes("dropout_forward") || !m1.includes("needs 4")) throw new Error(`got "${m1}"`);
-  const m2 = messageOf(() => gpu.dropoutBackward(g, inp, inp, { n: 4, p: 1, seed: 1, stream: 1 }));
+  const m2 = await messageOf(() => gpu.dropoutBackward(g, inp, inp, { n: 4, p: 1, seed: 1, stream: 1 }));
   if (!m2.includes("dropout_backward") || !m2.includes("[0, 1)")) throw new Error(`got "${m2}"`);
-  return Promise.resolve();
 });

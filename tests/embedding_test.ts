@@ -1,7 +1,15 @@
 import * as cpu from "../core/cpu/embedding.ts";
 import * as gpu from "../core/webgpu/embedding.ts";
 import type { EmbeddingShape } from "../core/cpu/embedding.ts";
-import { checkGradient, checkKernel, gpuTest, randomFloats, randomInts, zeros } from "./_helpers.ts";
+import {
+  checkGradient,
+  checkKernel,
+  gpuTest,
+  messageOf,
+  randomFloats,
+  randomInts,
+  zeros,
+} from "./_helpers.ts";
 
 // Forward: two f32 adds of three values in [-2, 2]; each rounding is relative to operands <= 6,
 // so where the sum cancels the error is absolute, about 4e-7 at most.
@@ -226,17 +234,9 @@ gpuTest(
   },
 );
 
-gpuTest("embeddingBackward() rejects a too-small word gradient and seq > maxPositions", (g) => {
+gpuTest("embeddingBackward() rejects a too-small word gradient and seq > maxPositions", async (g) => {
   const s = { batch: 2, seq: 3, hidden: 5, vocab: 4, maxPositions: 3, typeVocab: 2, uniqueTokens: 2 };
   const t = (n: number, name: string) => g.tensor(n, name);
-  const messageOf = (f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      return (e as Error).message;
-    }
-    return "";
-  };
   const call = (dwte: number, shape: typeof s) => () =>
     gpu.embeddingBackward(
       g,
@@ -251,13 +251,12 @@ gpuTest("embeddingBackward() rejects a too-small word gradient and seq > maxPosi
       t(2, "tokens"),
       shape,
     );
-  const m1 = messageOf(call(19, s));
+  const m1 = await messageOf(call(19, s));
   if (!m1.includes("embedding_backward") || !m1.includes('"dwte"') || !m1.includes("needs 20")) {
     throw new Error(`got "${m1}"`);
   }
-  const m2 = messageOf(call(20, { ...s, maxPositions: 2 }));
+  const m2 = await messageOf(call(20, { ...s, maxPositions: 2 }));
   if (!m2.includes("embedding_backward") || !m2.includes("seq 3 exceeds maxPositions 2")) {
     throw new Error(`got "${m2}"`);
   }
-  return Promise.resolve();
 });
