@@ -1,0 +1,285 @@
+/**
+ * The op interface the model is written against, once, and its two implementations: the CPU twins
+ * (the reference) and the WebGPU kernels. Same names and argument order as the twins; tensors are
+ * opaque (`T`), so nothing above this module knows which backend runs.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./ops.ts";
+ *
+ * const ops = cpuOps();
+ * const x = ops.upload(Float32Array.of(-1, 0, 1), "x");
+ * const y = ops.tensor(3, "y");
+ * ops.geluForward(y, x, { n: 3 });
+ * console.log(await ops.read(y));
+ * ```
+ * @module
+ */
+import type { Gpu, GpuTensor } from "./device.ts";
+import * as cpu from "./cpu/mod.ts";
+import * as dev from "./webgpu/mod.ts";
+import type {
+  AdamWOptions,
+  BiasShape,
+  ClipShape,
+  CrossEntropyBackwardShape,
+  CrossEntropyShape,
+  DropoutShape,
+  ElementwiseShape,
+  EmbeddingBackwardShape,
+  EmbeddingShape,
+  FillShape,
+  GatherShape,
+  HeadsShape,
+  LayerNormOptions,
+  LayerNormShape,
+  MatmulShape,
+  MseBackwardShape,
+  MseShape,
+  NormShape,
+  ResidualShape,
+  SoftmaxOptions,
+  SumShape,
+} from "./cpu/mod.ts";
+
+/**
+ * A tensor of the CPU backend. In f32 mode `f` and `i` view one buffer, like a device buffer; in
+ * f64 mode (the float64 reference, for finite differences) they are separate arrays, and integer
+ * uploads fill both.
+ */
+export interface CpuTensor {
+  readonly f: Float32Array | Float64Array;
+  readonly i: Int32Array;
+  readonly size: number;
+  readonly label: string;
+}
+
+/** Every kernel, forward and backward, plus tensor allocation and transfer. */
+export interface Ops<T> {
+  readonly backend: "cpu" | "dawn" | "deno";
+  /** A zero-filled tensor of `size` 32-bit elements. */
+  tensor(size: number, label: string): T;
+  /** A new tensor holding `data`. */
+  upload(data: Float32Array | Int32Array, label: string): T;
+  /** Overwrites the start of `t` (on a device: nothing may be recorded and not yet flushed). */
+  write(t: T, data: Float32Array | Int32Array): void;
+  /** `size` elements of `t` from `offset` (on a device the offset must be aligned: 64 elements). */
+  view(t: T, offset: number, size: number, label: string): T;
+  /** Runs what was recorded and returns `t` as f32. */
+  read(t: T): Promise<Float32Array>;
+  /** Like {@linkcode read}, as i32. */
+  readInt(t: T): Promise<Int32Array>;
+  /** Submits recorded work without waiting for it. */
+  flush(): Promise<void>;
+
+  matmulForward(out: T, a: T, b: T, bias: T | null, shape: MatmulShape): void;
+  matmulBackward(
+    da: T | null,
+    db: T | null,
+    dbias: T | null,
+    dout: T,
+    a: T,
+    b: T,
+    shape: MatmulShape,
+    scratch: T | null,
+  ): void;
+  biasBackward(dbias: T, dout: T, scratch: T, shape: BiasShape): void;
+  layerNormForward(out: T, mean: T, rstd: T, inp: T, weight: T, bias: T, o: LayerNormOptions): void;
+  layerNormBackward(
+    dinp: T,
+    dweight: T,
+    dbias: T,
+    dout: T,
+    inp: T,
+    weight: T,
+    mean: T,
+    rstd: T,
+    shape: LayerNormShape,
+  ): void;
+  geluForward(out: T, inp: T, shape: ElementwiseShape): void;
+  geluBackward(dinp: T, inp: T, dout: T, shape: ElementwiseShape): void;
+  tanhForward(out: T, inp: T, shape: ElementwiseShape): void;
+  tanhBackward(dinp: T, out: T, dout: T, shape: ElementwiseShape): void;
+  softmaxForward(out: T, inp: T, mask: T | null, o: SoftmaxOptions): void;
+  softmaxBackward(dinp: T, out: T, dout: T, o: SoftmaxOptions): void;
+  embeddingForward(out: T, ids: T, typeIds: T, wte: T, wpe: T, wtt: T, shape: EmbeddingShape): void;
+  embeddingBackward(
+    dwte: T,
+    dwpe: T,
+    dwtt: T,
+    dout: T,
+    ids: T,
+    typeIds: T,
+    order: T,
+    starts: T,
+    tokens: T,
+    shape: EmbeddingBackwardShape,
+  ): void;
+  dropoutForward(out: T, inp: T, shape: DropoutShape): void;
+  dropoutBackward(dinp: T, dout: T, shape: DropoutShape): void;
+  residualForward(out: T, a: T, b: T, shape: ResidualShape): void;
+  residualBackward(da: T, db: T, dout: T, shape: ResidualShape): void;
+  splitHeadsForward(out: T, inp: T, shape: HeadsShape): void;
+  splitHeadsBackward(dinp: T, dout: T, shape: HeadsShape): void;
+  mergeHeadsForward(out: T, inp: T, shape: HeadsShape): void;
+  mergeHeadsBackward(dinp: T, dout: T, shape: HeadsShape): void;
+  gatherRowsForward(out: T, inp: T, rows: T, shape: GatherShape): void;
+  gatherRowsBackward(dinp: T, dout: T, rows: T, shape: GatherShape): void;
+  crossEntropyForward(losses: T, correct: T, logits: T, targets: T, shape: CrossEntropyShape): void;
+  crossEntropyBackward(dlogits: T, logits: T, targets: T, shape: CrossEntropyBackwardShape): void;
+  mseForward(losses: T, preds: T, targets: T, shape: MseShape): void;
+  mseBackward(dpreds: T, preds: T, targets: T, shape: MseBackwardShape): void;
+  sumForward(out: T, scratch: T, inp: T, shape: SumShape): void;
+  gradNorm(out: T, scratch: T, inp: T, shape: NormShape): void;
+  clipGradients(grads: T, norm: T, shape: ClipShape): void;
+  adamwUpdate(params: T, grads: T, m: T, v: T, o: AdamWOptions): void;
+  fill(out: T, shape: FillShape): void;
+}
+
+/**
+ * The CPU backend: the twins on f32 storage (they accumulate in float64 inside), or on float64
+ * storage throughout (`precision: "f64"`), the reference for finite differences.
+ */
+export function cpuOps(precision: "f32" | "f64" = "f32"): Ops<CpuTensor> {
+  const f = (t: CpuTensor) => t.f;
+  const i = (t: CpuTensor) => t.i;
+  const fOrNull = (t: CpuTensor | null) => (t ? t.f : null);
+  const make = (size: number, label: string): CpuTensor => {
+    if (precision === "f64") return { f: new Float64Array(size), i: new Int32Array(size), size, label };
+    const buffer = new ArrayBuffer(size * 4);
+    return { f: new Float32Array(buffer), i: new Int32Array(buffer), size, label };
+  };
+  const write = (t: CpuTensor, data: Float32Array | Int32Array) => {
+    if (data.length > t.size) throw new RangeError(`Cannot write ${data.length} elements into "${t.label}"`);
+    if (data instanceof Int32Array) {
+      t.i.set(data);
+      if (precision === "f64") t.f.set(data);
+    } else {
+      t.f.set(data);
+    }
+  };
+  return {
+    backend: "cpu",
+    tensor: make,
+    upload(data, label) {
+      const t = make(data.length, label);
+      write(t, data);
+      return t;
+    },
+    write,
+    view(t, offset, size, label) {
+      if (offset + size > t.size) {
+        throw new RangeError(`Cannot view "${label}": ${offset}+${size} exceeds "${t.label}"`);
+      }
+      return { f: t.f.subarray(offset, offset + size), i: t.i.subarray(offset, offset + size), size, label };
+    },
+    read: (t) => Promise.resolve(Float32Array.from(t.f)),
+    readInt: (t) => Promise.resolve(t.i.slice()),
+    flush: () => Promise.resolve(),
+
+    matmulForward: (out, a, b, bias, s) => cpu.matmulForward(f(out), f(a), f(b), fOrNull(bias), s),
+    matmulBackward: (da, db, dbias, dout, a, b, s) =>
+      cpu.matmulBackward(fOrNull(da), fOrNull(db), fOrNull(dbias), f(dout), f(a), f(b), s),
+    biasBackward: (dbias, dout, scratch, s) => cpu.biasBackward(f(dbias), f(dout), f(scratch), s),
+    layerNormForward: (out, mean, rstd, inp, w, b, o) =>
+      cpu.layerNormForward(f(out), f(mean), f(rstd), f(inp), f(w), f(b), o),
+    layerNormBackward: (dinp, dw, db, dout, inp, w, mean, rstd, s) =>
+      cpu.layerNormBackward(f(dinp), f(dw), f(db), f(dout), f(inp), f(w), f(mean), f(rstd), s),
+    geluForward: (out, inp, s) => cpu.geluForward(f(out), f(inp), s),
+    geluBackward: (dinp, inp, dout, s) => cpu.geluBackward(f(dinp), f(inp), f(dout), s),
+    tanhForward: (out, inp, s) => cpu.tanhForward(f(out), f(inp), s),
+    tanhBackward: (dinp, out, dout, s) => cpu.tanhBackward(f(dinp), f(out), f(dout), s),
+    softmaxForward: (out, inp, mask, o) => cpu.softmaxForward(f(out), f(inp), fOrNull(mask), o),
+    softmaxBackward: (dinp, out, dout, o) => cpu.softmaxBackward(f(dinp), f(out), f(dout), o),
+    embeddingForward: (out, ids, types, wte, wpe, wtt, s) =>
+      cpu.embeddingForward(f(out), i(ids), i(types), f(wte), f(wpe), f(wtt), s),
+    embeddingBackward: (dwte, dwpe, dwtt, dout, ids, types, order, starts, tokens, s) =>
+      cpu.embeddingBackward(
+        f(dwte),
+        f(dwpe),
+        f(dwtt),
+        f(dout),
+        i(ids),
+        i(types),
+        i(order),
+        i(starts),
+        i(tokens),
+        s,
+      ),
+    dropoutForward: (out, inp, s) => cpu.dropoutForward(f(out), f(inp), s),
+    dropoutBackward: (dinp, dout, s) => cpu.dropoutBackward(f(dinp), f(dout), s),
+    residualForward: (out, a, b, s) => cpu.residualForward(f(out), f(a), f(b), s),
+    residualBackward: (da, db, dout, s) => cpu.residualBackward(f(da), f(db), f(dout), s),
+    splitHeadsForward: (out, inp, s) => cpu.splitHeadsForward(f(out), f(inp), s),
+    splitHeadsBackward: (dinp, dout, s) => cpu.splitHeadsBackward(f(dinp), f(dout), s),
+    mergeHeadsForward: (out, inp, s) => cpu.mergeHeadsForward(f(out), f(inp), s),
+    mergeHeadsBackward: (dinp, dout, s) => cpu.mergeHeadsBackward(f(dinp), f(dout), s),
+    gatherRowsForward: (out, inp, rows, s) => cpu.gatherRowsForward(f(out), f(inp), i(rows), s),
+    gatherRowsBackward: (dinp, dout, rows, s) => cpu.gatherRowsBackward(f(dinp), f(dout), i(rows), s),
+    crossEntropyForward: (losses, correct, logits, targets, s) =>
+      cpu.crossEntropyForward(f(losses), f(correct), f(logits), i(targets), s),
+    crossEntropyBackward: (dlogits, logits, targets, s) =>
+      cpu.crossEntropyBackward(f(dlogits), f(logits), i(targets), s),
+    mseForward: (losses, preds, targets, s) => cpu.mseForward(f(losses), f(preds), f(targets), s),
+    mseBackward: (dpreds, preds, targets, s) => cpu.mseBackward(f(dpreds), f(preds), f(targets), s),
+    sumForward: (out, scratch, inp, s) => cpu.sumForward(f(out), f(scratch), f(inp), s),
+    gradNorm: (out, scratch, inp, s) => cpu.gradNorm(f(out), f(scratch), f(inp), s),
+    clipGradients: (grads, norm, s) => cpu.clipGradients(f(grads), f(norm), s),
+    adamwUpdate: (p, g, m, v, o) => cpu.adamwUpdate(f(p), f(g), f(m), f(v), o),
+    fill: (out, s) => cpu.fill(f(out), s),
+  };
+}
+
+/** The WebGPU backend on an opened device. */
+export function gpuOps(gpu: Gpu): Ops<GpuTensor> {
+  return {
+    backend: gpu.backend,
+    tensor: (size, label) => gpu.tensor(size, label),
+    upload: (data, label) => gpu.upload(data, label),
+    write: (t, data) => gpu.write(t, data),
+    view: (t, offset, size, label) => gpu.view(t, offset, size, label),
+    read: (t) => gpu.read(t),
+    readInt: (t) => gpu.readInt(t),
+    flush: () => gpu.flush(),
+
+    matmulForward: (out, a, b, bias, s) => dev.matmulForward(gpu, out, a, b, bias, s),
+    matmulBackward: (da, db, dbias, dout, a, b, s, scratch) =>
+      dev.matmulBackward(gpu, da, db, dbias, dout, a, b, s, scratch),
+    biasBackward: (dbias, dout, scratch, s) => dev.biasBackward(gpu, dbias, dout, scratch, s),
+    layerNormForward: (out, mean, rstd, inp, w, b, o) =>
+      dev.layerNormForward(gpu, out, mean, rstd, inp, w, b, o),
+    layerNormBackward: (dinp, dw, db, dout, inp, w, mean, rstd, s) =>
+      dev.layerNormBackward(gpu, dinp, dw, db, dout, inp, w, mean, rstd, s),
+    geluForward: (out, inp, s) => dev.geluForward(gpu, out, inp, s),
+    geluBackward: (dinp, inp, dout, s) => dev.geluBackward(gpu, dinp, inp, dout, s),
+    tanhForward: (out, inp, s) => dev.tanhForward(gpu, out, inp, s),
+    tanhBackward: (dinp, out, dout, s) => dev.tanhBackward(gpu, dinp, out, dout, s),
+    softmaxForward: (out, inp, mask, o) => dev.softmaxForward(gpu, out, inp, mask, o),
+    softmaxBackward: (dinp, out, dout, o) => dev.softmaxBackward(gpu, dinp, out, dout, o),
+    embeddingForward: (out, ids, types, wte, wpe, wtt, s) =>
+      dev.embeddingForward(gpu, out, ids, types, wte, wpe, wtt, s),
+    embeddingBackward: (dwte, dwpe, dwtt, dout, ids, types, order, starts, tokens, s) =>
+      dev.embeddingBackward(gpu, dwte, dwpe, dwtt, dout, ids, types, order, starts, tokens, s),
+    dropoutForward: (out, inp, s) => dev.dropoutForward(gpu, out, inp, s),
+    dropoutBackward: (dinp, dout, s) => dev.dropoutBackward(gpu, dinp, dout, s),
+    residualForward: (out, a, b, s) => dev.residualForward(gpu, out, a, b, s),
+    residualBackward: (da, db, dout, s) => dev.residualBackward(gpu, da, db, dout, s),
+    splitHeadsForward: (out, inp, s) => dev.splitHeadsForward(gpu, out, inp, s),
+    splitHeadsBackward: (dinp, dout, s) => dev.splitHeadsBackward(gpu, dinp, dout, s),
+    mergeHeadsForward: (out, inp, s) => dev.mergeHeadsForward(gpu, out, inp, s),
+    mergeHeadsBackward: (dinp, dout, s) => dev.mergeHeadsBackward(gpu, dinp, dout, s),
+    gatherRowsForward: (out, inp, rows, s) => dev.gatherRowsForward(gpu, out, inp, rows, s),
+    gatherRowsBackward: (dinp, dout, rows, s) => dev.gatherRowsBackward(gpu, dinp, dout, rows, s),
+    crossEntropyForward: (losses, correct, logits, targets, s) =>
+      dev.crossEntropyForward(gpu, losses, correct, logits, targets, s),
+    crossEntropyBackward: (dlogits, logits, targets, s) =>
+      dev.crossEntropyBackward(gpu, dlogits, logits, targets, s),
+    mseForward: (losses, preds, targets, s) => dev.mseForward(gpu, losses, preds, targets, s),
+    mseBackward: (dpreds, preds, targets, s) => dev.mseBackward(gpu, dpreds, preds, targets, s),
+    sumForward: (out, scratch, inp, s) => dev.sumForward(gpu, out, scratch, inp, s),
+    gradNorm: (out, scratch, inp, s) => dev.gradNorm(gpu, out, scratch, inp, s),
+    clipGradients: (grads, norm, s) => dev.clipGradients(gpu, grads, norm, s),
+    adamwUpdate: (p, g, m, v, o) => dev.adamwUpdate(gpu, p, g, m, v, o),
+    fill: (out, s) => dev.fill(gpu, out, s),
+  };
+}

@@ -1,0 +1,121 @@
+import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
+import {
+  type BatchShape,
+  BertMlm,
+  type BertShape,
+  type HostBatch,
+  initialParameters,
+} from "../core/bert/model.ts";
+import { assertClose, gpuTest, randomInts, seededRandom } from "./_helpers.ts";
+
+// A tiny BERT with awkward sizes: head size 8, 3 heads, 7 tokens, one padded sequence.
+const SHAPE: BertShape = {
+  vocab: 50,
+  hidden: 24,
+  layers: 2,
+  heads: 3,
+  intermediate: 40,
+  maxPositions: 16,
+  typeVocab: 2,
+  layerNormEps: 1e-12,
+  hiddenDropout: 0.1,
+  attentionDropout: 0.1,
+};
+const BATCH: BatchShape = { batch: 2, seq: 7, predictions: 5 };
+
+function hostBatch(): HostBatch {
+  const n = BATCH.batch * BATCH.seq;
+  const ids = randomInts(n, 3, SHAPE.vocab);
+  const typeIds = Int32Array.from({ length: n }, (_, i) => (i % BATCH.seq) >= 4 ? 1 : 0);
+  // The second sequence has two padding tokens at its end.
+  const attentionMask = Int32Array.from({ length: n }, (_, i) => (i >= n - 2 ? 0 : 1));
+  const positions = Int32Array.of(1, 3, 6, 8, 10);
+  const labels = Int32Array.of(4, 17, -100, 33, 2);
+  return { ids, typeIds, attentionMask, positions, labels };
+}
+
+async function run<T>(ops: Ops<T>, train: boolean) {
+  const model = new BertMlm(ops, SHAPE, BATCH);
+  ops.write(model.params, initialParameters(model.layout, 0.2, 5));
+  model.setBatch(hostBatch());
+  const { loss, correct } = model.forward(3, train);
+  model.backward(3, train);
+  return {
+    loss: (await ops.read(loss))[0]!,
+    correct: (await ops.read(correct))[0]!,
+    grads: await ops.read(model.grads),
+    layout: model.layout,
+  };
+}
+
+for (const train of [false, true]) {
+  gpuTest(
+    `BertMlm loss and every gradient match the CPU reference (dropout ${train ? "on" : "off"})`,
+    async (g) => {
+      const ref = await run(cpuOps(), train);
+      const got = await run(gpuOps(g), train);
+      assertClose([got.loss], [ref.loss], { rtol: 1e-5, atol: 0 }, "loss");
+      assertClose([got.correct], [ref.correct], { rtol: 0, atol: 0 }, "correct");
+      const largest = ref.grads.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      for (const e of ref.layout.entries) {
+        const r = ref.grads.subarray(e.offset, e.offset + e.size);
+        const x = got.grads.subarray(e.offset, e.offset + e.size);
+        const scale = r.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        // Gradients that cancel to near zero carry the f32 rounding of their largest terms; the key
+        // bias's gradient is exactly zero in theory (softmax ignores a per-row constant), so its
+        // entries are pure rounding on both sides: hence the floor relative to the largest gradient.
+        assertClose(
+          x,
+          r,
+          { rtol: 1e-3, atol: 1e-4 * scale + 1e-6 * largest },
+          `grad ${e.name} [${g.backend}]`,
+        );
+      }
+    },
+  );
+}
+
+Deno.test("BertMlm loss starts near ln(vocab) at small init, and its gradient is not zero", async () => {
+  const ops = cpuOps();
+  const model = new BertMlm(ops, SHAPE, BATCH);
+  ops.write(model.params, initialParameters(model.layout, 0.02, 1));
+  model.setBatch(hostBatch());
+  const { loss } = model.forward(0, false);
+  model.backward(0, false);
+  const l = (await ops.read(loss))[0]!;
+  if (!(Math.abs(l - Math.log(SHAPE.vocab)) < 0.2)) {
+    throw new Error(`loss ${l}, expected about ${Math.log(SHAPE.vocab)}`);
+  }
+  const grads = await ops.read(model.grads);
+  if (!grads.some((v) => v !== 0)) throw new Error("all gradients are zero");
+});
+
+Deno.test("BertMlm's CPU gradients match finite differences of the loss (float64, dropout on)", () => {
+  const ops = cpuOps("f64");
+  const model = new BertMlm(ops, SHAPE, BATCH);
+  ops.write(model.params, initialParameters(model.layout, 0.2, 5));
+  model.setBatch(hostBatch());
+  const lossAt = () => model.forward(3, true).loss.f[0]!;
+  lossAt();
+  model.backward(3, true);
+  const grads = Float64Array.from(model.grads.f);
+  const params = model.params.f;
+  const r = seededRandom(9);
+  const eps = 1e-6;
+  for (const e of model.layout.entries) {
+    const numeric: number[] = [], analytic: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const at = e.offset + Math.floor(r() * e.size);
+      const keep = params[at]!;
+      params[at] = keep + eps;
+      const up = lossAt();
+      params[at] = keep - eps;
+      const down = lossAt();
+      params[at] = keep;
+      numeric.push((up - down) / (2 * eps));
+      analytic.push(grads[at]!);
+    }
+    // Central differences in float64 at eps 1e-6 are good to ~1e-8 absolute here.
+    assertClose(analytic, numeric, { rtol: 1e-4, atol: 1e-7 }, `d loss / d ${e.name}`);
+  }
+});
