@@ -11,6 +11,7 @@ import { layerShare } from "./bench/layer_share.ts";
 import { stress } from "./bench/stress.ts";
 import { tokenizeBench } from "./bench/tokenize.ts";
 import { conceptnetBench } from "./bench/conceptnet.ts";
+import { trainStepBench } from "./bench/train_step.ts";
 import type { BenchResult } from "./bench/timing.ts";
 
 /** Options of {@linkcode run}. */
@@ -33,6 +34,7 @@ const BENCHES: Record<string, Bench> = {
   matmul_bert: { gpu: true, run: (gpu) => matmulBert(gpu) },
   layer_share: { gpu: true, run: (gpu, c) => layerShare(gpu, c.batch) },
   stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)) },
+  train_step: { gpu: true, run: (gpu, c) => trainStepBench(gpu, ["tiny", "mini", "small"], c.batch) },
   tokenize: { gpu: false, run: () => tokenizeBench() },
   conceptnet: { gpu: false, run: () => conceptnetBench() },
 };

@@ -407,7 +407,11 @@ export class BertMlm<T> {
     });
     const linear = (m: number, out: number, k: number) => ({ m, n: out, k, transB: true });
     const heads = { batch: B, seq: S, heads: A, headDim: D };
-    const scratch = this.#act("bias.scratch", biasBackwardScratchSize({ rows: n, cols: Math.max(V, I) }));
+    const biasShapes = [[P, V], [P, H], [n, H], [n, I]] as const;
+    const scratch = this.#act(
+      "bias.scratch",
+      Math.max(...biasShapes.map(([rows, cols]) => biasBackwardScratchSize({ rows, cols }))),
+    );
 
     ops.fill(this.grads, { n: this.layout.size, value: 0 });
     const dlogits = grad("mlm.logits", P * V);

@@ -95,7 +95,9 @@ const scratches = new WeakMap<Gpu, GpuTensor>();
 function scratch(gpu: Gpu, size: number): GpuTensor {
   let t = scratches.get(gpu);
   if (!t || t.size < size) {
-    t = gpu.tensor(Math.max(size, 2 * (t?.size ?? 0)), "matmul: packed operands");
+    // Grow geometrically, but never past what one binding may hold.
+    const limit = Math.floor(gpu.info.limits.maxStorageBufferBindingSize! / 4);
+    t = gpu.tensor(Math.max(size, Math.min(2 * (t?.size ?? 0), limit)), "matmul: packed operands");
     scratches.set(gpu, t);
   }
   return t;
