@@ -151,6 +151,13 @@ export class BertMlm<T> {
     return t;
   }
 
+  /** The masked-LM logits of the last forward, [predictions, vocab] (valid once it has run). */
+  logits(): T {
+    const t = this.#acts.get("mlm.logits");
+    if (!t) throw new Error("Cannot read logits before a forward");
+    return t;
+  }
+
   /** Uploads a batch (ids, types, additive mask, positions, labels, token index). */
   setBatch(batch: HostBatch): void {
     const { batch: B, seq: S, predictions: P } = this.#b;

@@ -62,6 +62,14 @@ export class MlmTrainer<T> {
     return this.#step;
   }
 
+  /** Continues from a saved state: `step` updates were taken, and `m`, `v` hold their moments. */
+  restore(step: number, m: Float32Array, v: Float32Array): void {
+    if (!Number.isInteger(step) || step < 0) throw new RangeError(`Cannot restore step ${step}`);
+    this.#ops.write(this.m, m);
+    this.#ops.write(this.v, v);
+    this.#step = step;
+  }
+
   /** One step at learning rate `lr`; `accuracy` also reads back the count of correct predictions. */
   async trainStep(batch: HostBatch, lr: number, { accuracy = false } = {}): Promise<StepResult> {
     const ops = this.#ops;
