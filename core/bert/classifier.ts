@@ -1,0 +1,190 @@
+/**
+ * BERT for sequence classification and regression (HuggingFace's BertForSequenceClassification):
+ * the encoder, the pooler (dense + tanh on [CLS]), dropout, a linear layer; cross-entropy over
+ * `numLabels` classes, or mean squared error when `numLabels` is 1 (STS-B). Written against
+ * {@linkcode Ops} like the masked-LM model.
+ * @module
+ */
+import type { Ops } from "../ops.ts";
+import { reduceScratchSize } from "../cpu/reduce.ts";
+import type { Layout } from "./layout.ts";
+import {
+  BertEncoder,
+  type BertShape,
+  dropoutOptions,
+  type EncoderInputs,
+  encoderParameters,
+  type SequenceShape,
+} from "./encoder.ts";
+
+/** A classification batch: one label (class id) or target (regression) per sequence. */
+export interface ClassifierBatch extends EncoderInputs {
+  /** Class ids, [batch] (classification). */
+  labels?: Int32Array;
+  /** Targets, [batch] (regression, numLabels = 1). */
+  targets?: Float32Array;
+}
+
+/** HuggingFace's tensor names and shapes of BertForSequenceClassification. */
+export function classifierParameters(s: BertShape, numLabels: number): { name: string; shape: number[] }[] {
+  const H = s.hidden;
+  return [
+    ...encoderParameters(s),
+    { name: "bert.pooler.dense.weight", shape: [H, H] },
+    { name: "bert.pooler.dense.bias", shape: [H] },
+    { name: "classifier.weight", shape: [numLabels, H] },
+    { name: "classifier.bias", shape: [numLabels] },
+  ];
+}
+
+// Dropout site of the classifier's input (the encoder uses 0..4*layers).
+const CLASSIFIER_SITE = 250;
+
+/** The classifier over one parameter buffer and its gradients, for one batch shape. */
+export class BertClassifier<T> {
+  readonly numLabels: number;
+  readonly #enc: BertEncoder<T>;
+  readonly #dropout: number;
+  #labels: T | null = null;
+  #cls: T | null = null;
+
+  /** `classifierDropout` defaults to the hidden dropout, as HF's `classifier_dropout: null`. */
+  constructor(
+    ops: Ops<T>,
+    shape: BertShape,
+    batch: SequenceShape,
+    options: { numLabels: number; classifierDropout?: number },
+    params?: T,
+  ) {
+    if (!Number.isInteger(options.numLabels) || options.numLabels < 1) {
+      throw new RangeError(`numLabels must be a positive integer, got ${options.numLabels}`);
+    }
+    this.numLabels = options.numLabels;
+    this.#dropout = options.classifierDropout ?? shape.hiddenDropout;
+    this.#enc = new BertEncoder(ops, shape, batch, classifierParameters(shape, options.numLabels), params);
+  }
+
+  get layout(): Layout {
+    return this.#enc.layout;
+  }
+  get params(): T {
+    return this.#enc.params;
+  }
+  get grads(): T {
+    return this.#enc.grads;
+  }
+
+  /** The parameter and gradient views of `name`. */
+  tensor(name: string): { p: T; g: T } {
+    return this.#enc.tensor(name);
+  }
+
+  /** The logits (or, for regression, predictions) of the last forward, [batch, numLabels]. */
+  logits(): T {
+    return this.#enc.saved("cls.logits");
+  }
+
+  /** Uploads a batch; `labels` for classification, `targets` for regression. */
+  setBatch(batch: ClassifierBatch): void {
+    const B = this.#enc.batch.batch, S = this.#enc.batch.seq;
+    const regression = this.numLabels === 1;
+    const given = regression ? batch.targets : batch.labels;
+    if (!given || given.length !== B) {
+      throw new RangeError(
+        `Batch needs ${B} ${regression ? "targets (regression)" : "labels"}, got ${given?.length ?? "none"}`,
+      );
+    }
+    this.#enc.setInputs(batch);
+    this.#labels = this.#enc.put("labels", given, B);
+    this.#cls = this.#enc.put("cls.rows", Int32Array.from({ length: B }, (_, b) => b * S), B);
+  }
+
+  /** Records the forward: loss[0] = mean loss over the batch, correct[0] = right predictions. */
+  forward(step: number, train: boolean): { loss: T; correct: T } {
+    const enc = this.#enc;
+    const ops = enc.ops;
+    const h = enc.forward(step, train);
+    const { hidden: H } = enc.shape;
+    const B = enc.batch.batch, n = B * enc.batch.seq, L = this.numLabels;
+    const act = (name: string, size: number) => enc.act(name, size);
+    const p = (name: string) => enc.tensor(name).p;
+    const cls = act("cls.first", B * H);
+    ops.gatherRowsForward(cls, h, this.#cls!, { count: B, cols: H, inpRows: n });
+    const pre = act("cls.pooler.pre", B * H);
+    ops.matmulForward(pre, cls, p("bert.pooler.dense.weight"), p("bert.pooler.dense.bias"), {
+      m: B,
+      n: H,
+      k: H,
+      transB: true,
+    });
+    const pooled = act("cls.pooled", B * H);
+    ops.tanhForward(pooled, pre, { n: B * H });
+    const dropped = act("cls.pooled.dropout", B * H);
+    ops.dropoutForward(dropped, pooled, dropoutOptions(step, CLASSIFIER_SITE, this.#dropout, B * H, train));
+    const logits = act("cls.logits", B * L);
+    ops.matmulForward(logits, dropped, p("classifier.weight"), p("classifier.bias"), {
+      m: B,
+      n: L,
+      k: H,
+      transB: true,
+    });
+    const losses = act("cls.losses", B), correctRows = act("cls.correct.rows", B);
+    if (L === 1) {
+      ops.mseForward(losses, logits, this.#labels!, { rows: B });
+      ops.fill(correctRows, { n: B, value: 0 });
+    } else {
+      ops.crossEntropyForward(losses, correctRows, logits, this.#labels!, { rows: B, classes: L });
+    }
+    const loss = act("cls.loss", 1), correct = act("cls.correct", 1);
+    const scratch = act("cls.reduce.scratch", reduceScratchSize(B));
+    ops.sumForward(loss, scratch, losses, { n: B, scale: 1 / B });
+    ops.sumForward(correct, scratch, correctRows, { n: B, scale: 1 });
+    return { loss, correct };
+  }
+
+  /** Records the backward of the last forward (same `step` and `train`), into zeroed gradients. */
+  backward(step: number, train: boolean): void {
+    const enc = this.#enc;
+    const ops = enc.ops;
+    const { hidden: H } = enc.shape;
+    const B = enc.batch.batch, n = B * enc.batch.seq, L = this.numLabels;
+    const saved = (name: string) => enc.saved(name);
+    const w = (name: string) => enc.tensor(name);
+    const scratch = enc.biasScratch([[B, L], [B, H]]);
+    ops.fill(this.grads, { n: this.layout.size, value: 0 });
+    const dlogits = enc.grad("cls.logits", B * L);
+    if (L === 1) ops.mseBackward(dlogits, saved("cls.logits"), this.#labels!, { rows: B, scale: 1 / B });
+    else {ops.crossEntropyBackward(dlogits, saved("cls.logits"), this.#labels!, {
+        rows: B,
+        classes: L,
+        scale: 1 / B,
+      });}
+    const dDropped = enc.grad("cls.pooled.dropout", B * H);
+    const wc = w("classifier.weight");
+    ops.matmulBackward(dDropped, wc.g, w("classifier.bias").g, dlogits, saved("cls.pooled.dropout"), wc.p, {
+      m: B,
+      n: L,
+      k: H,
+      transB: true,
+    }, scratch);
+    const dPooled = enc.grad("cls.pooled", B * H);
+    ops.dropoutBackward(
+      dPooled,
+      dDropped,
+      dropoutOptions(step, CLASSIFIER_SITE, this.#dropout, B * H, train),
+    );
+    const dPre = enc.grad("cls.pooler.pre", B * H);
+    ops.tanhBackward(dPre, saved("cls.pooled"), dPooled, { n: B * H });
+    const dCls = enc.grad("cls.first", B * H);
+    const wp = w("bert.pooler.dense.weight");
+    ops.matmulBackward(dCls, wp.g, w("bert.pooler.dense.bias").g, dPre, saved("cls.first"), wp.p, {
+      m: B,
+      n: H,
+      k: H,
+      transB: true,
+    }, scratch);
+    const dh = enc.grad(`layer${enc.shape.layers}.in`, n * H);
+    ops.gatherRowsBackward(dh, dCls, this.#cls!, { count: B, cols: H, inpRows: n });
+    enc.backward(step, train, dh);
+  }
+}
