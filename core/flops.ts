@@ -28,7 +28,7 @@
  */
 
 /** The BERT sizes that FLOPs depend on, named as in HuggingFace's `config.json` (a `BertConfig` fits as is). */
-export interface BertShape {
+export interface BertSizes {
   readonly vocab_size: number;
   readonly hidden_size: number;
   readonly num_hidden_layers: number;
@@ -117,8 +117,8 @@ function positiveInteger(value: number, name: string): void {
   if (!Number.isInteger(value) || value <= 0) fail(`${name} must be a positive integer, got ${value}`);
 }
 
-// A record over every key, so a field added to BertShape cannot go unvalidated (it would not compile).
-const SHAPE_KEYS: Record<keyof BertShape, true> = {
+// A record over every key, so a field added to BertSizes cannot go unvalidated (it would not compile).
+const SHAPE_KEYS: Record<keyof BertSizes, true> = {
   vocab_size: true,
   hidden_size: true,
   num_hidden_layers: true,
@@ -128,8 +128,8 @@ const SHAPE_KEYS: Record<keyof BertShape, true> = {
   type_vocab_size: true,
 };
 
-function checkShape(config: BertShape): void {
-  for (const key of Object.keys(SHAPE_KEYS) as (keyof BertShape)[]) positiveInteger(config[key], key);
+function checkShape(config: BertSizes): void {
+  for (const key of Object.keys(SHAPE_KEYS) as (keyof BertSizes)[]) positiveInteger(config[key], key);
   if (config.hidden_size % config.num_attention_heads !== 0) {
     fail(
       `hidden_size ${config.hidden_size} is not a multiple of num_attention_heads ${config.num_attention_heads}`,
@@ -154,7 +154,7 @@ function checkShape(config: BertShape): void {
  * bertParameterCount(base, "classification"); // 109483778 (2 labels)
  * ```
  */
-export function bertParameterCount(config: BertShape, head: HeadKind, numLabels = 2): number {
+export function bertParameterCount(config: BertSizes, head: HeadKind, numLabels = 2): number {
   checkShape(config);
   const H = config.hidden_size, I = config.intermediate_size;
   const embeddings = (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) * H +
@@ -184,7 +184,7 @@ export function flops6ND(parameters: number, tokens: number): number {
 }
 
 /** Forward FLOPs of one encoder layer for one token, ELECTRA's `get_block_flops` / s. */
-function layerFlopsPerToken(config: BertShape, seq: number): number {
+function layerFlopsPerToken(config: BertSizes, seq: number): number {
   const H = config.hidden_size, I = config.intermediate_size, A = config.num_attention_heads;
   return sum({
     qkv: 3 * 2 * H * H,
@@ -214,7 +214,7 @@ function layerFlopsPerToken(config: BertShape, seq: number): number {
 }
 
 /** Forward FLOPs of the input embeddings for one token, ELECTRA's `get_embedding_flops(False)` / s. */
-function embeddingFlopsPerToken(config: BertShape, seq: number): number {
+function embeddingFlopsPerToken(config: BertSizes, seq: number): number {
   const H = config.hidden_size;
   return sum({
     // A lookup counted as a one-hot row times the table ("dense" lookup), as ELECTRA assumes.
@@ -229,7 +229,7 @@ function embeddingFlopsPerToken(config: BertShape, seq: number): number {
 }
 
 /** Forward FLOPs of the MLM head and its loss at one predicted position, ELECTRA's output head. */
-function mlmHeadFlopsPerPrediction(config: BertShape): number {
+function mlmHeadFlopsPerPrediction(config: BertSizes): number {
   const H = config.hidden_size, V = config.vocab_size;
   return sum({
     transform: 2 * H * H,
@@ -247,7 +247,7 @@ function mlmHeadFlopsPerPrediction(config: BertShape): number {
  * Forward FLOPs of the sequence-classification head for one sequence. ELECTRA's discriminator
  * head classifies every token; HF's runs once on [CLS], so its terms are counted per sequence.
  */
-function classificationHeadFlopsPerSequence(config: BertShape, numLabels: number): number {
+function classificationHeadFlopsPerSequence(config: BertSizes, numLabels: number): number {
   const H = config.hidden_size;
   return sum({
     pooler: 2 * H * H,
@@ -274,7 +274,7 @@ function classificationHeadFlopsPerSequence(config: BertShape, numLabels: number
  * // f.sixND ≈ 1.08e13, f.electra ≈ 1.13e13 (backward = 2 x forward)
  * ```
  */
-export function stepFlops(config: BertShape, step: StepShape, options: FlopsOptions = {}): StepFlops {
+export function stepFlops(config: BertSizes, step: StepShape, options: FlopsOptions = {}): StepFlops {
   checkShape(config);
   positiveInteger(step.batch, "batch");
   positiveInteger(step.seq, "seq");
