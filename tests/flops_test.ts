@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   addStepFlops,
   bertParameterCount,
-  type BertShape,
+  type BertSizes,
   describeFlops,
   flops6ND,
   flopsAfterSteps,
@@ -11,7 +11,7 @@ import {
   stepsForBudget,
 } from "../core/flops.ts";
 
-const BASE: BertShape = {
+const BASE: BertSizes = {
   vocab_size: 30522,
   hidden_size: 768,
   num_hidden_layers: 12,
@@ -20,7 +20,7 @@ const BASE: BertShape = {
   max_position_embeddings: 512,
   type_vocab_size: 2,
 };
-const LARGE: BertShape = {
+const LARGE: BertSizes = {
   ...BASE,
   hidden_size: 1024,
   num_hidden_layers: 24,
@@ -28,7 +28,7 @@ const LARGE: BertShape = {
   intermediate_size: 4096,
 };
 // Small enough to count every term by hand below.
-const TINY: BertShape = {
+const TINY: BertSizes = {
   vocab_size: 10,
   hidden_size: 4,
   num_hidden_layers: 1,
