@@ -1,0 +1,348 @@
+/**
+ * A BERT checkpoint directory, laid out as HuggingFace's `save_pretrained` writes one, so it loads
+ * with `BertForMaskedLM.from_pretrained(dir)` and a downloaded model directory loads here:
+ *
+ * | file | content |
+ * | --- | --- |
+ * | `config.json` | the {@linkcode BertConfig}, "architectures": ["BertForMaskedLM"] |
+ * | `model.safetensors` | every parameter under its HuggingFace name, F32 (the tied decoder omitted) |
+ * | `vocab.txt` | the WordPiece vocabulary, when one is given |
+ * | `optimizer.safetensors` | AdamW's moments, the step and resume metadata (ignored by HuggingFace) |
+ *
+ * Every file is written to a temporary name next to it and renamed once complete, so a crash
+ * mid-save leaves the previous file whole.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./core/ops.ts";
+ * import { bertPreset } from "./core/bert/config.ts";
+ * import { BertMlm, initialParameters } from "./core/bert/model.ts";
+ * import { bertShape } from "./core/bert/shape.ts";
+ * import { MlmTrainer } from "./core/bert/trainer.ts";
+ * import {
+ *   loadBertDir,
+ *   loadTrainingState,
+ *   saveBertDir,
+ *   saveTrainingState,
+ * } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const ops = cpuOps();
+ * const config = bertPreset("tiny", { vocab_size: 1000 });
+ * const batch = { batch: 8, seq: 128, predictions: 20 };
+ * const model = new BertMlm(ops, bertShape(config), batch);
+ * ops.write(model.params, initialParameters(model.layout, config.initializer_range, 1));
+ * const trainer = new MlmTrainer(ops, model);
+ * // ... train ...
+ * await saveBertDir("out/tiny", { ops, model, config, vocabPath: "data/vocab.txt" });
+ * await saveTrainingState("out/tiny", { ops, trainer, meta: { dataPosition: 1234 } });
+ *
+ * // Later, or in another process:
+ * const saved = await loadBertDir("out/tiny", { head: "mlm" });
+ * const resumed = new BertMlm(ops, saved.shape, batch);
+ * ops.write(resumed.params, saved.params);
+ * const state = await loadTrainingState("out/tiny", { parameters: resumed.layout.size });
+ * const resumedTrainer = new MlmTrainer(ops, resumed);
+ * resumedTrainer.restore(state.step, state.m, state.v);
+ * ```
+ * @module
+ */
+import { type BertConfig, readBertConfig, writeBertConfig } from "../bert/config.ts";
+import { buildLayout, type Layout } from "../bert/layout.ts";
+import { type BertMlm, type BertShape, mlmParameters } from "../bert/model.ts";
+import { bertShape } from "../bert/shape.ts";
+import type { MlmTrainer } from "../bert/trainer.ts";
+import type { Ops } from "../ops.ts";
+import { HF_SAFETENSORS_METADATA, isHfBuffer, validateCheckpoint } from "./hf_names.ts";
+import {
+  type Json,
+  type OptimizerState,
+  readOptimizerState,
+  writeOptimizerState,
+} from "./optimizer_state.ts";
+import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "./safetensors.ts";
+
+/** The model's config, as HuggingFace names it. */
+export const CONFIG_FILE = "config.json";
+/** The model's parameters, as HuggingFace names it. */
+export const MODEL_FILE = "model.safetensors";
+/** The WordPiece vocabulary, as HuggingFace names it. */
+export const VOCAB_FILE = "vocab.txt";
+/** AdamW's state for resuming (this project's; HuggingFace ignores it). */
+export const OPTIMIZER_FILE = "optimizer.safetensors";
+
+/** Options of {@linkcode saveBertDir}. */
+export interface SaveBertDirOptions<T> {
+  /** The backend holding the model. */
+  ops: Ops<T>;
+  /** The model whose parameters are saved. */
+  model: BertMlm<T>;
+  /** Its config; its sizes must give exactly the model's layout. */
+  config: BertConfig;
+  /** A vocab.txt to copy along; it may not have more lines than `config.vocab_size`. */
+  vocabPath?: string;
+}
+
+/**
+ * Saves `model` as a HuggingFace BertForMaskedLM directory: `model.safetensors` (the parameters
+ * read back from the backend, cut into HuggingFace-named tensors), `config.json` and, when given,
+ * `vocab.txt`. Creates `dir`; each file goes to a temporary name and is renamed. Throws a
+ * RangeError naming the tensor when the config's sizes do not match the model's layout.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./core/ops.ts";
+ * import { bertPreset } from "./core/bert/config.ts";
+ * import { BertMlm } from "./core/bert/model.ts";
+ * import { bertShape } from "./core/bert/shape.ts";
+ * import { saveBertDir } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const ops = cpuOps();
+ * const config = bertPreset("tiny", { vocab_size: 100 });
+ * const model = new BertMlm(ops, bertShape(config), { batch: 1, seq: 8, predictions: 1 });
+ * await saveBertDir("out/tiny", { ops, model, config });
+ * ```
+ */
+export async function saveBertDir<T>(dir: string, options: SaveBertDirOptions<T>): Promise<void> {
+  const { ops, model, config, vocabPath } = options;
+  const action = `Cannot save BERT checkpoint "${dir}"`;
+  const expected = buildLayout(mlmParameters(bertShape(config, `to save in "${dir}"`)));
+  assertSameLayout(model.layout, expected, action);
+
+  const vocab = vocabPath === undefined ? undefined : await readVocab(vocabPath, config, action);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(`${action}: ${(error as Error).message}`);
+  }
+  const flat = await ops.read(model.params);
+  if (flat.length < model.layout.size) {
+    throw new RangeError(
+      `${action}: the parameter buffer holds ${flat.length} values, the layout needs ${model.layout.size}`,
+    );
+  }
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const e of model.layout.entries) {
+    tensors.set(e.name, { shape: [...e.shape], data: flat.subarray(e.offset, e.offset + e.size) });
+  }
+  await writeSafetensors(pathIn(dir, MODEL_FILE), tensors, { ...HF_SAFETENSORS_METADATA });
+  await writeBertConfig(pathIn(dir, CONFIG_FILE), config, { architectures: ["BertForMaskedLM"] });
+  if (vocab !== undefined) await writeFileAtomically(pathIn(dir, VOCAB_FILE), vocab, action);
+}
+
+/** Options of {@linkcode loadBertDir}. */
+export interface LoadBertDirOptions {
+  /** The head to load; only the masked-LM head is implemented. */
+  head: "mlm";
+}
+
+/** What {@linkcode loadBertDir} returns. */
+export interface LoadedBert {
+  /** The checked `config.json`. */
+  config: BertConfig;
+  /** The model's sizes from the config. */
+  shape: BertShape;
+  /** The layout of `params`: that of a {@linkcode BertMlm} of `shape`. */
+  layout: Layout;
+  /** Every parameter, laid out by `layout` (padding zero): ready for `ops.write(model.params, params)`. */
+  params: Float32Array;
+  /**
+   * Tensors of the file the model does not use, as named there: a pooler (BertForMaskedLM has
+   * none), `cls.seq_relationship.*` of a pre-training checkpoint, ... Worth a warning.
+   */
+  unused: string[];
+  /** Old names read under their current ones: [name in the file, current name]. */
+  renamed: [string, string][];
+  /** Loadable oddities worth a warning (an untied decoder weight that differs from the embeddings). */
+  warnings: string[];
+}
+
+/**
+ * Loads a BERT directory written here or by HuggingFace: `config.json` is checked, then every
+ * tensor of `model.safetensors` (F32, F16 or BF16) against it. Accepted: the tied decoder weight
+ * and bias (`cls.predictions.decoder.*`), a pooler (which the MLM model drops), TF-converted names (`LayerNorm.gamma`/`beta`), names without the "bert." prefix,
+ * and the `position_ids` buffer; tensors the model does not use are listed in `unused`. A missing tensor (the MLM head of a bare BertModel included), a
+ * mis-shaped or duplicated one, or one holding NaN or infinity is an error naming the file and
+ * the tensor.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./core/ops.ts";
+ * import { BertMlm } from "./core/bert/model.ts";
+ * import { loadBertDir } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const ops = cpuOps();
+ * const { shape, params, unused } = await loadBertDir("models/bert-base-uncased", { head: "mlm" });
+ * if (unused.length > 0) console.warn(`Unused tensors: ${unused.join(", ")}`);
+ * const model = new BertMlm(ops, shape, { batch: 1, seq: 128, predictions: 20 });
+ * ops.write(model.params, params);
+ * ```
+ */
+export async function loadBertDir(dir: string, options: LoadBertDirOptions): Promise<LoadedBert> {
+  if (options.head !== "mlm") {
+    throw new RangeError(
+      `Cannot load BERT checkpoint "${dir}": head "${options.head}" is not supported, only "mlm" is`,
+    );
+  }
+  const configPath = pathIn(dir, CONFIG_FILE);
+  const modelPath = pathIn(dir, MODEL_FILE);
+  const config = await readBertConfig(configPath);
+  const shape = bertShape(config, configPath);
+  const layout = buildLayout(mlmParameters(shape));
+
+  const raw = await readSafetensors(modelPath, { skip: isHfBuffer });
+  let check;
+  try {
+    check = validateCheckpoint(raw, config, { head: "mlm" }, { source: modelPath });
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (config "${configPath}")`, { cause: error });
+  }
+
+  const fileName = (name: string) => check.renamed.find(([, to]) => to === name)?.[0] ?? name;
+  const params = new Float32Array(layout.size);
+  for (const e of layout.entries) {
+    const t = check.tensors.get(e.name);
+    if (!t) throw new Error(`Checkpoint "${modelPath}" lacks tensor "${e.name}"`);
+    for (let i = 0; i < t.data.length; i++) {
+      if (!Number.isFinite(t.data[i]!)) {
+        throw new RangeError(
+          `Invalid checkpoint "${modelPath}": tensor "${fileName(e.name)}" holds ${
+            t.data[i]
+          } at element ${i}`,
+        );
+      }
+    }
+    params.set(t.data, e.offset);
+  }
+  const dropped = [...check.tensors.keys()].filter((name) => !layout.byName.has(name)).map(fileName);
+  return {
+    config,
+    shape,
+    layout,
+    params,
+    unused: [...dropped, ...check.unexpected],
+    renamed: check.renamed,
+    warnings: check.warnings,
+  };
+}
+
+/** Options of {@linkcode saveTrainingState}. */
+export interface SaveTrainingStateOptions<T> {
+  /** The backend holding the trainer's moments. */
+  ops: Ops<T>;
+  /** The trainer whose step and AdamW moments are saved. */
+  trainer: MlmTrainer<T>;
+  /** What else resuming needs: the resolved training config, the data position, ... */
+  meta: { [key: string]: Json };
+}
+
+/**
+ * Saves the trainer's step and AdamW moments (read back from the backend) with `meta` as
+ * `<dir>/optimizer.safetensors`, written to a temporary name and renamed; creates `dir`.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./core/ops.ts";
+ * import { bertPreset } from "./core/bert/config.ts";
+ * import { BertMlm } from "./core/bert/model.ts";
+ * import { bertShape } from "./core/bert/shape.ts";
+ * import { MlmTrainer } from "./core/bert/trainer.ts";
+ * import { saveTrainingState } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const ops = cpuOps();
+ * const model = new BertMlm(ops, bertShape(bertPreset("tiny")), { batch: 1, seq: 8, predictions: 1 });
+ * const trainer = new MlmTrainer(ops, model);
+ * await saveTrainingState("out/tiny", { ops, trainer, meta: { dataPosition: 0 } });
+ * ```
+ */
+export async function saveTrainingState<T>(dir: string, options: SaveTrainingStateOptions<T>): Promise<void> {
+  const { ops, trainer, meta } = options;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(`Cannot save training state "${dir}": ${(error as Error).message}`);
+  }
+  const step = trainer.step;
+  const m = await ops.read(trainer.m);
+  const v = await ops.read(trainer.v);
+  await writeOptimizerState(pathIn(dir, OPTIMIZER_FILE), { step, m, v, meta });
+}
+
+/** Options of {@linkcode loadTrainingState}. */
+export interface LoadTrainingStateOptions {
+  /** The model's parameter count (`model.layout.size`): the moments must have exactly this many. */
+  parameters?: number;
+}
+
+/**
+ * Reads `<dir>/optimizer.safetensors` as {@linkcode saveTrainingState} wrote it; errors name the
+ * file. Continue with `trainer.restore(state.step, state.m, state.v)`.
+ *
+ * @example
+ * ```ts
+ * import { loadTrainingState } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const state = await loadTrainingState("out/tiny");
+ * console.log(`resuming after step ${state.step} at`, state.meta.dataPosition);
+ * ```
+ */
+export function loadTrainingState(
+  dir: string,
+  options: LoadTrainingStateOptions = {},
+): Promise<OptimizerState> {
+  return readOptimizerState(pathIn(dir, OPTIMIZER_FILE), options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function pathIn(dir: string, file: string): string {
+  return dir.endsWith("/") ? `${dir}${file}` : `${dir}/${file}`;
+}
+
+function assertSameLayout(actual: Layout, expected: Layout, action: string): void {
+  const problems: string[] = [];
+  for (const e of expected.entries) {
+    const got = actual.byName.get(e.name);
+    if (!got) problems.push(`the model lacks ${e.name}`);
+    else if (got.shape.join(",") !== e.shape.join(",")) {
+      problems.push(`${e.name} is [${got.shape}] in the model, the config gives [${e.shape}]`);
+    } else if (got.offset !== e.offset) {
+      problems.push(`${e.name} is at offset ${got.offset} in the model, the config gives ${e.offset}`);
+    }
+  }
+  for (const e of actual.entries) {
+    if (!expected.byName.has(e.name)) problems.push(`the config has no ${e.name}`);
+  }
+  if (problems.length > 0) {
+    throw new RangeError(`${action}: the model does not match the config: ${problems.join("; ")}`);
+  }
+}
+
+async function readVocab(path: string, config: BertConfig, action: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    throw new Error(`${action}: cannot read vocabulary "${path}": ${(error as Error).message}`);
+  }
+  let lines = 0;
+  for (const b of bytes) if (b === 0x0a) lines++;
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) lines++;
+  if (lines > config.vocab_size) {
+    throw new RangeError(
+      `${action}: vocabulary "${path}" has ${lines} tokens, more than vocab_size ${config.vocab_size}`,
+    );
+  }
+  return bytes;
+}
+
+async function writeFileAtomically(path: string, bytes: Uint8Array, action: string): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new Error(`${action}: cannot write "${path}": ${(error as Error).message}`);
+  }
+}
