@@ -31,8 +31,14 @@ export * as cpu from "./core/cpu/mod.ts";
 export * as webgpu from "./core/webgpu/mod.ts";
 export * as data from "./data/mod.ts";
 export { cpuOps, type CpuTensor, gpuOps, type Ops } from "./core/ops.ts";
-export { type BertShape, BertEncoder, type SequenceShape } from "./core/bert/encoder.ts";
-export { type BatchShape, BertMlm, type HostBatch, initialParameters, mlmParameters } from "./core/bert/model.ts";
+export { BertEncoder, type BertShape, type SequenceShape } from "./core/bert/encoder.ts";
+export {
+  type BatchShape,
+  BertMlm,
+  type HostBatch,
+  initialParameters,
+  mlmParameters,
+} from "./core/bert/model.ts";
 export { BertClassifier, type ClassifierBatch, classifierParameters } from "./core/bert/classifier.ts";
 export { MlmTrainer, type StepResult, type TrainerOptions } from "./core/bert/trainer.ts";
 export * from "./core/bert/config.ts";
