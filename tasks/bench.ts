@@ -12,6 +12,7 @@ import { stress } from "./bench/stress.ts";
 import { tokenizeBench } from "./bench/tokenize.ts";
 import { conceptnetBench } from "./bench/conceptnet.ts";
 import { trainStepBench } from "./bench/train_step.ts";
+import { memoryBench } from "./bench/memory.ts";
 import type { BenchResult } from "./bench/timing.ts";
 
 /** Options of {@linkcode run}. */
@@ -35,6 +36,7 @@ const BENCHES: Record<string, Bench> = {
   layer_share: { gpu: true, run: (gpu, c) => layerShare(gpu, c.batch) },
   stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)) },
   train_step: { gpu: true, run: (gpu, c) => trainStepBench(gpu, ["tiny", "mini", "small"], c.batch) },
+  memory: { gpu: false, run: (c) => memoryBench(c.batch) },
   tokenize: { gpu: false, run: () => tokenizeBench() },
   conceptnet: { gpu: false, run: () => conceptnetBench() },
 };

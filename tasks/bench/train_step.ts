@@ -4,7 +4,7 @@
  * @module
  */
 import type { Gpu } from "../../core/device.ts";
-import { gpuOps } from "../../core/ops.ts";
+import { gpuOps, type Ops } from "../../core/ops.ts";
 import { BertMlm, type BertShape, type HostBatch, initialParameters } from "../../core/bert/model.ts";
 import { MlmTrainer } from "../../core/bert/trainer.ts";
 import { median } from "./timing.ts";
@@ -50,7 +50,47 @@ function randomBatch(batch: number, seq: number, perSequence: number, vocab: num
   return { ids, typeIds: new Int32Array(n), attentionMask: new Int32Array(n).fill(1), positions, labels };
 }
 
-/** Tokens/s of full steps and of forwards for each preset (`names`: a subset of tiny, mini, small). */
+// Times a few steps of a fresh model on `ops` (warm-up first); returns the median milliseconds.
+async function stepMs<T>(ops: Ops<T>, shape: BertShape, batch: number, seq: number, host: HostBatch) {
+  const model = new BertMlm(ops, shape, { batch, seq, predictions: host.positions.length });
+  ops.write(model.params, initialParameters(model.layout, 0.02, 1));
+  const trainer = new MlmTrainer(ops, model);
+  await trainer.trainStep(host, 1e-4);
+  const steps: number[] = [];
+  for (let r = 0; r < 2; r++) {
+    const start = performance.now();
+    await trainer.trainStep(host, 1e-4);
+    steps.push(performance.now() - start);
+  }
+  const forwards: number[] = [];
+  for (let r = 0; r < 2; r++) {
+    const start = performance.now();
+    model.setBatch(host);
+    await ops.read(model.forward(0, false).loss);
+    forwards.push(performance.now() - start);
+  }
+  return { step: median(steps), forward: median(forwards) };
+}
+
+const MATMUL_OPS = new Set(["matmulForward", "matmulBackward"]);
+const PLUMBING = new Set(["tensor", "upload", "write", "view", "read", "readInt", "flush"]);
+
+// The same ops with every kernel but the matmuls (and the bias gradients inside their backward)
+// turned into no-ops: a step on it costs what the matmuls cost, whatever the values computed.
+function matmulsOnly<T>(ops: Ops<T>): Ops<T> {
+  return new Proxy(ops, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof prop !== "string" || typeof value !== "function") return value;
+      return MATMUL_OPS.has(prop) || PLUMBING.has(prop) ? value : () => {};
+    },
+  });
+}
+
+/**
+ * Tokens/s of full steps and of forwards for each preset (`names`: a subset of tiny, mini, small),
+ * and the matmuls' share of a step's time.
+ */
 export async function trainStepBench(
   gpu: Gpu,
   names = ["tiny", "mini", "small"],
@@ -61,38 +101,28 @@ export async function trainStepBench(
   const ops = gpuOps(gpu);
   for (const name of names) {
     const shape = shapeOf(name);
-    const model = new BertMlm(ops, shape, { batch, seq, predictions: batch * perSequence });
-    ops.write(model.params, initialParameters(model.layout, 0.02, 1));
-    const trainer = new MlmTrainer(ops, model);
     const host = randomBatch(batch, seq, perSequence, shape.vocab);
-    await trainer.trainStep(host, 1e-4);
-    const steps: number[] = [];
-    for (let r = 0; r < 2; r++) {
-      const start = performance.now();
-      await trainer.trainStep(host, 1e-4);
-      steps.push(performance.now() - start);
-    }
-    const forwards: number[] = [];
-    for (let r = 0; r < 2; r++) {
-      const start = performance.now();
-      model.setBatch(host);
-      await ops.read(model.forward(0, false).loss);
-      forwards.push(performance.now() - start);
-    }
+    const full = await stepMs(ops, shape, batch, seq, host);
+    const matmuls = await stepMs(matmulsOnly(ops), shape, batch, seq, host);
     const tokens = batch * seq;
     results.push({
       bench: `train_step_${name}`,
-      value: tokens / (median(steps) / 1000),
+      value: tokens / (full.step / 1000),
       unit: "tokens/s",
       batch,
     });
     results.push({
       bench: `forward_${name}`,
-      value: tokens / (median(forwards) / 1000),
+      value: tokens / (full.forward / 1000),
       unit: "tokens/s",
       batch,
     });
-    for (const t of [model.params, model.grads, trainer.m, trainer.v]) t.buffer.destroy();
+    results.push({
+      bench: `train_step_${name}_matmul_share`,
+      value: 100 * matmuls.step / full.step,
+      unit: "%",
+      batch,
+    });
   }
   return results;
 }
