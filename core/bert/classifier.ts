@@ -183,7 +183,7 @@ export class BertClassifier<T> {
       k: H,
       transB: true,
     }, scratch);
-    const dh = enc.grad(`layer${enc.shape.layers}.in`, n * H);
+    const dh = enc.lastHiddenGrad();
     ops.gatherRowsBackward(dh, dCls, this.#cls!, { count: B, cols: H, inpRows: n });
     enc.backward(step, train, dh);
   }

@@ -157,6 +157,15 @@ export class BertEncoder<T> {
     return g;
   }
 
+  /**
+   * A zeroed buffer for the gradient of the last hidden states, for a head to fill before calling
+   * {@linkcode backward}. The layers' input gradients alternate between two buffers.
+   */
+  lastHiddenGrad(): T {
+    const { batch: B, seq: S } = this.batch;
+    return this.grad(`hidden.${this.shape.layers % 2}`, B * S * this.shape.hidden);
+  }
+
   /** Writes host data into the named input tensor. */
   put(name: string, data: Int32Array | Float32Array, size: number): T {
     const t = this.act(`input ${name}`, size);
@@ -238,7 +247,9 @@ export class BertEncoder<T> {
     for (let l = 0; l < this.shape.layers; l++) {
       const pre = `bert.encoder.layer.${l}.`;
       const a = (name: string, size: number) => act(`layer${l}.${name}`, size);
-      const [q, k, v] = ["q", "k", "v"].map((x) => a(x, n * H)) as [T, T, T];
+      // What the backward does not read is kept once for all layers.
+      const temp = (name: string, size: number) => act(`layer.${name}`, size);
+      const [q, k, v] = ["q", "k", "v"].map((x) => temp(x, n * H)) as [T, T, T];
       ops.matmulForward(
         q,
         h,
@@ -264,7 +275,7 @@ export class BertEncoder<T> {
       ops.splitHeadsForward(qh, q, heads);
       ops.splitHeadsForward(kh, k, heads);
       ops.splitHeadsForward(vh, v, heads);
-      const scores = a("scores", B * A * S * S);
+      const scores = temp("scores", B * A * S * S);
       ops.matmulForward(scores, qh, kh, null, {
         m: S,
         n: S,
@@ -277,11 +288,11 @@ export class BertEncoder<T> {
       ops.softmaxForward(probs, scores, input.mask, { batch: B, heads: A, rows: S, cols: S, scale: 1 });
       const probsD = a("probs.dropout", B * A * S * S);
       ops.dropoutForward(probsD, probs, drop(4 * l + 1, this.shape.attentionDropout, B * A * S * S));
-      const ctxh = a("ctxh", n * H);
+      const ctxh = temp("ctxh", n * H);
       ops.matmulForward(ctxh, probsD, vh, null, { m: S, n: D, k: S, batch: B * A });
       const ctx = a("ctx", n * H);
       ops.mergeHeadsForward(ctx, ctxh, heads);
-      const ao = a("attn.out", n * H);
+      const ao = temp("attn.out", n * H);
       ops.matmulForward(
         ao,
         ctx,
@@ -289,7 +300,7 @@ export class BertEncoder<T> {
         p(`${pre}attention.output.dense.bias`),
         linear(n, H, H),
       );
-      const aoD = a("attn.out.dropout", n * H);
+      const aoD = temp("attn.out.dropout", n * H);
       ops.dropoutForward(aoD, ao, drop(4 * l + 2, this.shape.hiddenDropout, n * H));
       const r1 = a("res1", n * H);
       ops.residualForward(r1, aoD, h, { n: n * H });
@@ -313,7 +324,7 @@ export class BertEncoder<T> {
       );
       const g1 = a("gelu", n * I);
       ops.geluForward(g1, f1, { n: n * I });
-      const f2 = a("ffn.out", n * H);
+      const f2 = temp("ffn.out", n * H);
       ops.matmulForward(
         f2,
         g1,
@@ -321,7 +332,7 @@ export class BertEncoder<T> {
         p(`${pre}output.dense.bias`),
         linear(n, H, I),
       );
-      const f2D = a("ffn.out.dropout", n * H);
+      const f2D = temp("ffn.out.dropout", n * H);
       ops.dropoutForward(f2D, f2, drop(4 * l + 3, this.shape.hiddenDropout, n * H));
       const r2 = a("res2", n * H);
       ops.residualForward(r2, f2D, h1, { n: n * H });
@@ -364,7 +375,8 @@ export class BertEncoder<T> {
     for (let l = this.shape.layers - 1; l >= 0; l--) {
       const pre = `bert.encoder.layer.${l}.`;
       const a = (name: string) => act(`layer${l}.${name}`);
-      const g = (name: string, size: number) => grad(`layer${l}.${name}`, size);
+      // Gradients inside a layer are transient: one set of buffers serves every layer.
+      const g = (name: string, size: number) => grad(`layer.${name}`, size);
       const dr2 = g("res2", n * H);
       const ln2 = w(`${pre}output.LayerNorm.weight`);
       ops.layerNormBackward(
@@ -421,7 +433,7 @@ export class BertEncoder<T> {
         { rows: n, cols: H },
       );
       const daoD = g("attn.out.dropout", n * H);
-      const dIn = grad(`layer${l}.in`, n * H);
+      const dIn = grad(`hidden.${l % 2}`, n * H);
       ops.residualBackward(daoD, dIn, dr1, { n: n * H });
       const dao = g("attn.out", n * H);
       ops.dropoutBackward(dao, daoD, drop(4 * l + 2, this.shape.hiddenDropout, n * H));

@@ -205,7 +205,7 @@ export class BertMlm<T> {
       linear(P, H, H),
       scratch,
     );
-    const dh = grad(`layer${this.#enc.shape.layers}.in`, n * H);
+    const dh = enc.lastHiddenGrad();
     ops.gatherRowsBackward(dh, dsel, this.#positions!, { count: P, cols: H, inpRows: n });
 
     enc.backward(step, train, dh);
