@@ -2,7 +2,8 @@ import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
 import { BertClassifier, type ClassifierBatch } from "../core/bert/classifier.ts";
 import type { BertShape, SequenceShape } from "../core/bert/encoder.ts";
 import { initialParameters } from "../core/bert/model.ts";
-import { assertClose, gpuTest, randomFloats, randomInts, seededRandom } from "./_helpers.ts";
+import { assertClose, gpuTest, randomFloats, randomInts } from "./_helpers.ts";
+import { assertFiniteDifferences, assertGradientsClose } from "./_model_checks.ts";
 
 const SHAPE: BertShape = {
   vocab: 30,
@@ -45,14 +46,7 @@ for (const numLabels of [3, 1]) {
     const ref = await run(cpuOps(), numLabels);
     const got = await run(gpuOps(g), numLabels);
     assertClose([got.loss], [ref.loss], { rtol: 1e-5, atol: 0 }, "loss");
-    const largest = ref.grads.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    for (const e of ref.layout.entries) {
-      const r = ref.grads.subarray(e.offset, e.offset + e.size);
-      const x = got.grads.subarray(e.offset, e.offset + e.size);
-      const scale = r.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      // As in bert_model_test.ts: a floor relative to the largest gradient for cancelling entries.
-      assertClose(x, r, { rtol: 1e-3, atol: 1e-4 * scale + 1e-6 * largest }, `grad ${e.name} [${g.backend}]`);
-    }
+    assertGradientsClose(ref.layout, got.grads, ref.grads, `[${g.backend}]`);
   });
 
   Deno.test(`BertClassifier ${kind}: CPU gradients match finite differences (float64)`, () => {
@@ -63,25 +57,13 @@ for (const numLabels of [3, 1]) {
     const lossAt = () => model.forward(2, true).loss.f[0]!;
     lossAt();
     model.backward(2, true);
-    const grads = Float64Array.from(model.grads.f);
-    const params = model.params.f;
-    const r = seededRandom(13);
-    const eps = 1e-6;
-    for (const e of model.layout.entries) {
-      const numeric: number[] = [], analytic: number[] = [];
-      for (let k = 0; k < 3; k++) {
-        const at = e.offset + Math.floor(r() * e.size);
-        const keep = params[at]!;
-        params[at] = keep + eps;
-        const up = lossAt();
-        params[at] = keep - eps;
-        const down = lossAt();
-        params[at] = keep;
-        numeric.push((up - down) / (2 * eps));
-        analytic.push(grads[at]!);
-      }
-      assertClose(analytic, numeric, { rtol: 1e-4, atol: 1e-7 }, `d loss / d ${e.name}`);
-    }
+    assertFiniteDifferences(
+      model.layout,
+      model.params.f as Float64Array,
+      Float64Array.from(model.grads.f),
+      lossAt,
+      13,
+    );
   });
 }
 

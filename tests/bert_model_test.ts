@@ -6,7 +6,8 @@ import {
   type HostBatch,
   initialParameters,
 } from "../core/bert/model.ts";
-import { assertClose, gpuTest, randomInts, seededRandom } from "./_helpers.ts";
+import { assertClose, gpuTest, randomInts } from "./_helpers.ts";
+import { assertFiniteDifferences, assertGradientsClose } from "./_model_checks.ts";
 
 // A tiny BERT with awkward sizes: head size 8, 3 heads, 7 tokens, one padded sequence.
 const SHAPE: BertShape = {
@@ -79,17 +80,7 @@ for (const c of CASES) {
       const got = await run(gpuOps(g), train, c.shape, c.batch, c.host());
       assertClose([got.loss], [ref.loss], { rtol: 1e-5, atol: 0 }, "loss");
       assertClose([got.correct], [ref.correct], { rtol: 0, atol: 0 }, "correct");
-      const largest = ref.grads.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      for (const e of ref.layout.entries) {
-        const r = ref.grads.subarray(e.offset, e.offset + e.size);
-        const x = got.grads.subarray(e.offset, e.offset + e.size);
-        const scale = r.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        // Gradients that cancel to near zero carry the f32 rounding of their largest terms; the key
-        // bias's gradient is exactly zero in theory (softmax ignores a per-row constant), so its
-        // entries are pure rounding on both sides: hence the floor relative to the largest gradient.
-        const tol = { rtol: 1e-3, atol: 1e-4 * scale + 1e-6 * largest };
-        assertClose(x, r, tol, `grad ${e.name} [${g.backend}]`);
-      }
+      assertGradientsClose(ref.layout, got.grads, ref.grads, `[${g.backend}]`);
     });
   }
 }
@@ -117,24 +108,11 @@ Deno.test("BertMlm's CPU gradients match finite differences of the loss (float64
   const lossAt = () => model.forward(3, true).loss.f[0]!;
   lossAt();
   model.backward(3, true);
-  const grads = Float64Array.from(model.grads.f);
-  const params = model.params.f;
-  const r = seededRandom(9);
-  const eps = 1e-6;
-  for (const e of model.layout.entries) {
-    const numeric: number[] = [], analytic: number[] = [];
-    for (let k = 0; k < 3; k++) {
-      const at = e.offset + Math.floor(r() * e.size);
-      const keep = params[at]!;
-      params[at] = keep + eps;
-      const up = lossAt();
-      params[at] = keep - eps;
-      const down = lossAt();
-      params[at] = keep;
-      numeric.push((up - down) / (2 * eps));
-      analytic.push(grads[at]!);
-    }
-    // Central differences in float64 at eps 1e-6 are good to ~1e-8 absolute here.
-    assertClose(analytic, numeric, { rtol: 1e-4, atol: 1e-7 }, `d loss / d ${e.name}`);
-  }
+  assertFiniteDifferences(
+    model.layout,
+    model.params.f as Float64Array,
+    Float64Array.from(model.grads.f),
+    lossAt,
+    9,
+  );
 });
