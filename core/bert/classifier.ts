@@ -11,7 +11,6 @@ import type { Layout } from "./layout.ts";
 import {
   BertEncoder,
   type BertShape,
-  dropoutOptions,
   type EncoderInputs,
   encoderParameters,
   type SequenceShape,
@@ -53,7 +52,7 @@ export class BertClassifier<T> {
     ops: Ops<T>,
     shape: BertShape,
     batch: SequenceShape,
-    options: { numLabels: number; classifierDropout?: number },
+    options: { numLabels: number; classifierDropout?: number; dropoutSeed?: number },
     params?: T,
   ) {
     if (!Number.isInteger(options.numLabels) || options.numLabels < 1) {
@@ -61,7 +60,9 @@ export class BertClassifier<T> {
     }
     this.numLabels = options.numLabels;
     this.#dropout = options.classifierDropout ?? shape.hiddenDropout;
-    this.#enc = new BertEncoder(ops, shape, batch, classifierParameters(shape, options.numLabels), params);
+    this.#enc = new BertEncoder(ops, shape, batch, classifierParameters(shape, options.numLabels), params, {
+      dropoutSeed: options.dropoutSeed,
+    });
   }
 
   get layout(): Layout {
@@ -120,7 +121,7 @@ export class BertClassifier<T> {
     const pooled = act("cls.pooled", B * H);
     ops.tanhForward(pooled, pre, { n: B * H });
     const dropped = act("cls.pooled.dropout", B * H);
-    ops.dropoutForward(dropped, pooled, dropoutOptions(step, CLASSIFIER_SITE, this.#dropout, B * H, train));
+    ops.dropoutForward(dropped, pooled, enc.dropout(step, CLASSIFIER_SITE, this.#dropout, B * H, train));
     const logits = act("cls.logits", B * L);
     ops.matmulForward(logits, dropped, p("classifier.weight"), p("classifier.bias"), {
       m: B,
@@ -171,7 +172,7 @@ export class BertClassifier<T> {
     ops.dropoutBackward(
       dPooled,
       dDropped,
-      dropoutOptions(step, CLASSIFIER_SITE, this.#dropout, B * H, train),
+      enc.dropout(step, CLASSIFIER_SITE, this.#dropout, B * H, train),
     );
     const dPre = enc.grad("cls.pooler.pre", B * H);
     ops.tanhBackward(dPre, saved("cls.pooled"), dPooled, { n: B * H });

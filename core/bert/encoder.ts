@@ -76,11 +76,6 @@ export function encoderParameters(s: BertShape): { name: string; shape: number[]
   return out;
 }
 
-/** Dropout keys: site 0 is the embeddings, 4l+1..4l+3 layer l's three sites, 250+ the heads'. */
-export function dropoutOptions(step: number, site: number, rate: number, n: number, train: boolean) {
-  return { n, p: train ? rate : 0, seed: 1, stream: dropoutStream(step, site) };
-}
-
 /** The encoder over one flat parameter buffer laid out for `tensors` (encoder first, then a head). */
 export class BertEncoder<T> {
   readonly ops: Ops<T>;
@@ -89,6 +84,8 @@ export class BertEncoder<T> {
   readonly layout: Layout;
   readonly params: T;
   readonly grads: T;
+  /** Keys every dropout mask, with the step and the site (the run's seed). */
+  readonly dropoutSeed: number;
   readonly #views = new Map<string, { p: T; g: T }>();
   readonly #acts = new Map<string, T>();
   readonly #actSizes = new Map<string, number>();
@@ -101,6 +98,7 @@ export class BertEncoder<T> {
     batch: SequenceShape,
     tensors: { name: string; shape: number[] }[],
     params?: T,
+    options: { dropoutSeed?: number } = {},
   ) {
     if (shape.hidden % shape.heads !== 0) {
       throw new RangeError(`hidden ${shape.hidden} is not divisible by heads ${shape.heads}`);
@@ -111,6 +109,7 @@ export class BertEncoder<T> {
       );
     }
     this.ops = ops;
+    this.dropoutSeed = options.dropoutSeed ?? 1;
     this.shape = shape;
     this.batch = batch;
     this.layout = buildLayout(tensors);
@@ -122,6 +121,14 @@ export class BertEncoder<T> {
         g: ops.view(this.grads, e.offset, e.size, `grad ${e.name}`),
       });
     }
+  }
+
+  /**
+   * The dropout of `site` at `step`: site 0 is the embeddings, 4l+1..4l+3 layer l's three, 250+
+   * the heads'. The masks are recomputed from (seed, step, site) in the backward, never stored.
+   */
+  dropout(step: number, site: number, rate: number, n: number, train: boolean) {
+    return { n, p: train ? rate : 0, seed: this.dropoutSeed, stream: dropoutStream(step, site) };
   }
 
   /** The parameter and gradient views of `name`. */
@@ -209,7 +216,7 @@ export class BertEncoder<T> {
     const n = B * S, D = H / A;
     const act = (name: string, size: number) => this.act(name, size);
     const p = (name: string) => this.tensor(name).p;
-    const drop = (site: number, rate: number, size: number) => dropoutOptions(step, site, rate, size, train);
+    const drop = (site: number, rate: number, size: number) => this.dropout(step, site, rate, size, train);
     const linear = (m: number, out: number, k: number) => ({ m, n: out, k, transB: true });
     const heads = { batch: B, seq: S, heads: A, headDim: D };
     const eps = this.shape.layerNormEps;
@@ -365,7 +372,7 @@ export class BertEncoder<T> {
     const act = (name: string) => this.saved(name);
     const grad = (name: string, size: number) => this.grad(name, size);
     const w = (name: string) => this.tensor(name);
-    const drop = (site: number, rate: number, size: number) => dropoutOptions(step, site, rate, size, train);
+    const drop = (site: number, rate: number, size: number) => this.dropout(step, site, rate, size, train);
     const linear = (m: number, out: number, k: number) => ({ m, n: out, k, transB: true });
     const heads = { batch: B, seq: S, heads: A, headDim: D };
     const scratch = this.biasScratch([]);

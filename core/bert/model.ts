@@ -59,8 +59,15 @@ export class BertMlm<T> {
   #labels: T | null = null;
   #validLabels = 0;
 
-  constructor(ops: Ops<T>, shape: BertShape, batch: BatchShape, params?: T) {
-    this.#enc = new BertEncoder(ops, shape, batch, mlmParameters(shape), params);
+  /** `dropoutSeed` keys the dropout masks with the step (default 1). */
+  constructor(
+    ops: Ops<T>,
+    shape: BertShape,
+    batch: BatchShape,
+    params?: T,
+    options: { dropoutSeed?: number } = {},
+  ) {
+    this.#enc = new BertEncoder(ops, shape, batch, mlmParameters(shape), params, options);
     this.#predictions = batch.predictions;
   }
 
