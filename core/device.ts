@@ -201,10 +201,11 @@ export class Gpu {
       throw new RangeError(`Cannot allocate "${label}": bad size ${size}`);
     }
     const bytes = Math.max(4, size * 4);
-    const max = this.info.limits.maxStorageBufferBindingSize!;
+    // A buffer may be larger than one binding (views of it are bound); dispatch checks each binding.
+    const max = this.info.limits.maxBufferSize!;
     if (bytes > max) {
       throw new RangeError(
-        `Cannot allocate "${label}": ${bytes} bytes exceeds maxStorageBufferBindingSize ${max} of this adapter`,
+        `Cannot allocate "${label}": ${bytes} bytes exceeds maxBufferSize ${max} of this adapter`,
       );
     }
     const buffer = this.device.createBuffer({
@@ -316,6 +317,15 @@ export class Gpu {
     }
     if (params.length > MAX_PARAMS) {
       throw new RangeError(`Kernel "${spec.entry}": over ${MAX_PARAMS} parameters`);
+    }
+    const maxBinding = this.info.limits.maxStorageBufferBindingSize!;
+    for (const t of tensors) {
+      if (t.size * 4 > maxBinding) {
+        throw new RangeError(
+          `Kernel "${spec.entry}": "${t.label}" is ${t.size * 4} bytes, over maxStorageBufferBindingSize ` +
+            `${maxBinding} of this adapter (bind a view of it)`,
+        );
+      }
     }
     if (x === 0 || y === 0 || z === 0) return;
     this.#pending.push({

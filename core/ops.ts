@@ -57,6 +57,8 @@ export interface CpuTensor {
 /** Every kernel, forward and backward, plus tensor allocation and transfer. */
 export interface Ops<T> {
   readonly backend: "cpu" | "dawn" | "deno";
+  /** The most elements one kernel may bind from a tensor (bigger tensors are bound as views). */
+  readonly maxBinding: number;
   /** A zero-filled tensor of `size` 32-bit elements. */
   tensor(size: number, label: string): T;
   /** A new tensor holding `data`. */
@@ -160,6 +162,7 @@ export function cpuOps(precision: "f32" | "f64" = "f32"): Ops<CpuTensor> {
   };
   return {
     backend: "cpu",
+    maxBinding: Number.MAX_SAFE_INTEGER,
     tensor: make,
     upload(data, label) {
       const t = make(data.length, label);
@@ -230,10 +233,17 @@ export function cpuOps(precision: "f32" | "f64" = "f32"): Ops<CpuTensor> {
   };
 }
 
-/** The WebGPU backend on an opened device. */
-export function gpuOps(gpu: Gpu): Ops<GpuTensor> {
+/**
+ * The WebGPU backend on an opened device. `maxBinding` (elements) may lower the adapter's binding
+ * limit, so that the chunked paths can be exercised on any adapter.
+ */
+export function gpuOps(gpu: Gpu, options: { maxBinding?: number } = {}): Ops<GpuTensor> {
   return {
     backend: gpu.backend,
+    maxBinding: Math.min(
+      options.maxBinding ?? Infinity,
+      Math.floor(gpu.info.limits.maxStorageBufferBindingSize! / 4),
+    ),
     tensor: (size, label) => gpu.tensor(size, label),
     upload: (data, label) => gpu.upload(data, label),
     write: (t, data) => gpu.write(t, data),

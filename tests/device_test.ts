@@ -53,13 +53,30 @@ gpuTest("a dispatch over the workgroup-count limit is refused with the kernel's 
   );
 });
 
-gpuTest("tensors over the binding limit and misaligned views are refused", async (g) => {
-  const max = g.info.limits.maxStorageBufferBindingSize!;
-  expectMatch(await messageOf(() => g.tensor(max / 4 + 1, "huge")), /"huge"/, /maxStorageBufferBindingSize/);
-  const parent = g.tensor(1024, "parent");
-  expectMatch(await messageOf(() => g.view(parent, 3, 10, "odd")), /"odd"/, /multiple of/);
-  expectMatch(await messageOf(() => g.view(parent, 960, 100, "past")), /exceeds "parent"/);
-});
+gpuTest(
+  "bindings over the binding limit, buffers over the buffer limit and misaligned views are refused",
+  async (g) => {
+    const max = g.info.limits.maxStorageBufferBindingSize!;
+    const huge = g.tensor(max / 4 + 64, "huge");
+    expectMatch(
+      await messageOf(() => g.dispatch({ file: "fill", entry: "fill" }, [huge], [4, 0], [1])),
+      /Kernel "fill"/,
+      /"huge"/,
+      /maxStorageBufferBindingSize/,
+    );
+    g.view(huge, 64, 16, "a view is fine"); // views of it can be bound
+    huge.buffer.destroy();
+    const maxBuffer = g.info.limits.maxBufferSize!;
+    expectMatch(
+      await messageOf(() => g.tensor(Math.ceil(maxBuffer / 4) + 1, "too big")),
+      /"too big"/,
+      /maxBufferSize/,
+    );
+    const parent = g.tensor(1024, "parent");
+    expectMatch(await messageOf(() => g.view(parent, 3, 10, "odd")), /"odd"/, /multiple of/);
+    expectMatch(await messageOf(() => g.view(parent, 960, 100, "past")), /exceeds "parent"/);
+  },
+);
 
 gpuTest("a write after recorded dispatches is refused rather than reordered", async (g) => {
   const x = g.upload(randomFloats(8, 3), "x");

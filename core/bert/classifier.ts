@@ -8,6 +8,7 @@
 import type { Ops } from "../ops.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
 import type { Layout } from "./layout.ts";
+import { forChunks } from "./chunks.ts";
 import {
   BertEncoder,
   type BertShape,
@@ -152,7 +153,7 @@ export class BertClassifier<T> {
     const saved = (name: string) => enc.saved(name);
     const w = (name: string) => enc.tensor(name);
     const scratch = enc.biasScratch([[B, L], [B, H]]);
-    ops.fill(this.grads, { n: this.layout.size, value: 0 });
+    forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
     const dlogits = enc.grad("cls.logits", B * L);
     if (L === 1) ops.mseBackward(dlogits, saved("cls.logits"), this.#labels!, { rows: B, scale: 1 / B });
     else {ops.crossEntropyBackward(dlogits, saved("cls.logits"), this.#labels!, {

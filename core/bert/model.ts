@@ -9,6 +9,7 @@
 import type { Ops } from "../ops.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
 import type { Layout } from "./layout.ts";
+import { forChunks } from "./chunks.ts";
 import {
   BertEncoder,
   type BertShape,
@@ -167,7 +168,7 @@ export class BertMlm<T> {
     const w = (name: string) => enc.tensor(name);
     const linear = (m: number, out: number, k: number) => ({ m, n: out, k, transB: true });
     const scratch = enc.biasScratch([[P, V], [P, H]]);
-    ops.fill(this.grads, { n: this.layout.size, value: 0 });
+    forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
     const dlogits = grad("mlm.logits", P * V);
     ops.crossEntropyBackward(dlogits, act("mlm.logits"), this.#labels!, {
       rows: P,

@@ -7,6 +7,7 @@
 import type { Ops } from "../ops.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
 import type { BertMlm, HostBatch } from "./model.ts";
+import { chunkCount, forChunks } from "./chunks.ts";
 
 /** AdamW and clipping settings (METHOD.md §5 defaults). */
 export interface TrainerOptions {
@@ -44,6 +45,7 @@ export class MlmTrainer<T> {
   readonly #options: TrainerOptions;
   readonly #norm: T;
   readonly #scratch: T;
+  readonly #chunkNorms: T | null;
   #step = 0;
 
   constructor(ops: Ops<T>, model: BertMlm<T>, options: Partial<TrainerOptions> = {}) {
@@ -54,7 +56,9 @@ export class MlmTrainer<T> {
     this.m = ops.tensor(n, "adam m");
     this.v = ops.tensor(n, "adam v");
     this.#norm = ops.tensor(1, "gradient norm");
-    this.#scratch = ops.tensor(reduceScratchSize(n), "gradient norm scratch");
+    const chunks = chunkCount(ops, n);
+    this.#chunkNorms = chunks > 1 ? ops.tensor(64 * chunks, "gradient norm per chunk") : null;
+    this.#scratch = ops.tensor(reduceScratchSize(Math.min(n, ops.maxBinding)), "gradient norm scratch");
   }
 
   /** Optimizer steps taken so far. */
@@ -80,8 +84,19 @@ export class MlmTrainer<T> {
     const { loss, correct } = model.forward(step, true);
     model.backward(step, true);
     const n = model.layout.size;
-    ops.gradNorm(this.#norm, this.#scratch, model.grads, { n });
-    ops.clipGradients(model.grads, this.#norm, { n, maxNorm: o.maxGradNorm });
+    if (this.#chunkNorms) {
+      // Per-chunk norms, 64 apart (aligned views), then the norm of the norms.
+      let i = 0;
+      forChunks(ops, model.grads, n, "gradients", (g, size) => {
+        ops.gradNorm(ops.view(this.#chunkNorms!, 64 * i++, 1, "chunk norm"), this.#scratch, g, { n: size });
+      });
+      ops.gradNorm(this.#norm, this.#scratch, this.#chunkNorms, { n: 64 * i });
+    } else {
+      ops.gradNorm(this.#norm, this.#scratch, model.grads, { n });
+    }
+    forChunks(ops, model.grads, n, "gradients", (g, size) => {
+      ops.clipGradients(g, this.#norm, { n: size, maxNorm: o.maxGradNorm });
+    });
     for (const e of model.layout.entries) {
       const view = (t: T, what: string) => ops.view(t, e.offset, e.size, `${what} ${e.name}`);
       ops.adamwUpdate(
