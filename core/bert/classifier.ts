@@ -7,12 +7,12 @@
  */
 import type { Ops } from "../ops.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
-import type { Layout } from "./layout.ts";
 import { forChunks } from "./chunks.ts";
 import {
   BertEncoder,
   type BertShape,
   type EncoderInputs,
+  EncoderModel,
   encoderParameters,
   type SequenceShape,
 } from "./encoder.ts";
@@ -41,9 +41,8 @@ export function classifierParameters(s: BertShape, numLabels: number): { name: s
 const CLASSIFIER_SITE = 250;
 
 /** The classifier over one parameter buffer and its gradients, for one batch shape. */
-export class BertClassifier<T> {
+export class BertClassifier<T> extends EncoderModel<T> {
   readonly numLabels: number;
-  readonly #enc: BertEncoder<T>;
   readonly #dropout: number;
   #labels: T | null = null;
   #cls: T | null = null;
@@ -59,36 +58,23 @@ export class BertClassifier<T> {
     if (!Number.isInteger(options.numLabels) || options.numLabels < 1) {
       throw new RangeError(`numLabels must be a positive integer, got ${options.numLabels}`);
     }
+    super(
+      new BertEncoder(ops, shape, batch, classifierParameters(shape, options.numLabels), params, {
+        dropoutSeed: options.dropoutSeed,
+      }),
+    );
     this.numLabels = options.numLabels;
     this.#dropout = options.classifierDropout ?? shape.hiddenDropout;
-    this.#enc = new BertEncoder(ops, shape, batch, classifierParameters(shape, options.numLabels), params, {
-      dropoutSeed: options.dropoutSeed,
-    });
-  }
-
-  get layout(): Layout {
-    return this.#enc.layout;
-  }
-  get params(): T {
-    return this.#enc.params;
-  }
-  get grads(): T {
-    return this.#enc.grads;
-  }
-
-  /** The parameter and gradient views of `name`. */
-  tensor(name: string): { p: T; g: T } {
-    return this.#enc.tensor(name);
   }
 
   /** The logits (or, for regression, predictions) of the last forward, [batch, numLabels]. */
   logits(): T {
-    return this.#enc.saved("cls.logits");
+    return this.enc.saved("cls.logits");
   }
 
   /** Uploads a batch; `labels` for classification, `targets` for regression. */
   setBatch(batch: ClassifierBatch): void {
-    const B = this.#enc.batch.batch, S = this.#enc.batch.seq;
+    const B = this.enc.batch.batch, S = this.enc.batch.seq;
     const regression = this.numLabels === 1;
     const given = regression ? batch.targets : batch.labels;
     if (!given || given.length !== B) {
@@ -96,14 +82,14 @@ export class BertClassifier<T> {
         `Batch needs ${B} ${regression ? "targets (regression)" : "labels"}, got ${given?.length ?? "none"}`,
       );
     }
-    this.#enc.setInputs(batch);
-    this.#labels = this.#enc.put("labels", given, B);
-    this.#cls = this.#enc.put("cls.rows", Int32Array.from({ length: B }, (_, b) => b * S), B);
+    this.enc.setInputs(batch);
+    this.#labels = this.enc.put("labels", given, B);
+    this.#cls = this.enc.put("cls.rows", Int32Array.from({ length: B }, (_, b) => b * S), B);
   }
 
   /** Records the forward: loss[0] = mean loss over the batch, correct[0] = right predictions. */
   forward(step: number, train: boolean): { loss: T; correct: T } {
-    const enc = this.#enc;
+    const enc = this.enc;
     const ops = enc.ops;
     const h = enc.forward(step, train);
     const { hidden: H } = enc.shape;
@@ -146,7 +132,7 @@ export class BertClassifier<T> {
 
   /** Records the backward of the last forward (same `step` and `train`), into zeroed gradients. */
   backward(step: number, train: boolean): void {
-    const enc = this.#enc;
+    const enc = this.enc;
     const ops = enc.ops;
     const { hidden: H } = enc.shape;
     const B = enc.batch.batch, n = B * enc.batch.seq, L = this.numLabels;

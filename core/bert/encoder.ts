@@ -544,3 +544,27 @@ export class BertEncoder<T> {
     );
   }
 }
+
+/** What every head over the encoder exposes: its layout, flat parameters and gradients, and views. */
+export abstract class EncoderModel<T> {
+  protected readonly enc: BertEncoder<T>;
+
+  protected constructor(enc: BertEncoder<T>) {
+    this.enc = enc;
+  }
+
+  get layout(): Layout {
+    return this.enc.layout;
+  }
+  get params(): T {
+    return this.enc.params;
+  }
+  get grads(): T {
+    return this.enc.grads;
+  }
+
+  /** The parameter and gradient views of `name`. */
+  tensor(name: string): { p: T; g: T } {
+    return this.enc.tensor(name);
+  }
+}

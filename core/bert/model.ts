@@ -8,12 +8,13 @@
  */
 import type { Ops } from "../ops.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
-import type { Layout } from "./layout.ts";
 import { forChunks } from "./chunks.ts";
+import type { Layout } from "./layout.ts";
 import {
   BertEncoder,
   type BertShape,
   type EncoderInputs,
+  EncoderModel,
   encoderParameters,
   type SequenceShape,
 } from "./encoder.ts";
@@ -53,8 +54,7 @@ export interface StepTensors<T> {
 }
 
 /** The masked-LM model over one parameter buffer and its gradients, for one batch shape. */
-export class BertMlm<T> {
-  readonly #enc: BertEncoder<T>;
+export class BertMlm<T> extends EncoderModel<T> {
   readonly #predictions: number;
   #positions: T | null = null;
   #labels: T | null = null;
@@ -68,28 +68,13 @@ export class BertMlm<T> {
     params?: T,
     options: { dropoutSeed?: number } = {},
   ) {
-    this.#enc = new BertEncoder(ops, shape, batch, mlmParameters(shape), params, options);
+    super(new BertEncoder(ops, shape, batch, mlmParameters(shape), params, options));
     this.#predictions = batch.predictions;
-  }
-
-  get layout(): Layout {
-    return this.#enc.layout;
-  }
-  get params(): T {
-    return this.#enc.params;
-  }
-  get grads(): T {
-    return this.#enc.grads;
-  }
-
-  /** The parameter and gradient views of `name`. */
-  tensor(name: string): { p: T; g: T } {
-    return this.#enc.tensor(name);
   }
 
   /** The masked-LM logits of the last forward, [predictions, vocab]. */
   logits(): T {
-    return this.#enc.saved("mlm.logits");
+    return this.enc.saved("mlm.logits");
   }
 
   /** Uploads a batch: the encoder's inputs, the predicted positions and their labels. */
@@ -98,9 +83,9 @@ export class BertMlm<T> {
     for (const [name, a] of [["positions", batch.positions], ["labels", batch.labels]] as const) {
       if (a.length !== P) throw new RangeError(`Batch "${name}" has ${a.length} entries, expected ${P}`);
     }
-    this.#enc.setInputs(batch);
-    this.#positions = this.#enc.put("positions", batch.positions, P);
-    this.#labels = this.#enc.put("labels", batch.labels, P);
+    this.enc.setInputs(batch);
+    this.#positions = this.enc.put("positions", batch.positions, P);
+    this.#labels = this.enc.put("labels", batch.labels, P);
     this.#validLabels = batch.labels.reduce((c, l) => c + (l >= 0 ? 1 : 0), 0);
   }
 
@@ -109,7 +94,7 @@ export class BertMlm<T> {
    * many are predicted right. `step` keys the dropout masks; `train` turns dropout on.
    */
   forward(step: number, train: boolean): StepTensors<T> {
-    const enc = this.#enc;
+    const enc = this.enc;
     const ops = enc.ops;
     const h = enc.forward(step, train);
     const { vocab: V, hidden: H } = enc.shape;
@@ -159,7 +144,7 @@ export class BertMlm<T> {
 
   /** Records the backward of the last forward (same `step` and `train`), into zeroed gradients. */
   backward(step: number, train: boolean): void {
-    const enc = this.#enc;
+    const enc = this.enc;
     const ops = enc.ops;
     const { vocab: V, hidden: H } = enc.shape;
     const n = enc.batch.batch * enc.batch.seq, P = this.#predictions;
