@@ -95,27 +95,16 @@ export class BertClassifier<T> extends EncoderModel<T> {
     const { hidden: H } = enc.shape;
     const B = enc.batch.batch, n = B * enc.batch.seq, L = this.numLabels;
     const act = (name: string, size: number) => enc.act(name, size);
-    const p = (name: string) => enc.tensor(name).p;
     const cls = act("cls.first", B * H);
     ops.gatherRowsForward(cls, h, this.#cls!, { count: B, cols: H, inpRows: n });
     const pre = act("cls.pooler.pre", B * H);
-    ops.matmulForward(pre, cls, p("bert.pooler.dense.weight"), p("bert.pooler.dense.bias"), {
-      m: B,
-      n: H,
-      k: H,
-      transB: true,
-    });
+    enc.linearForward(pre, cls, "bert.pooler.dense", B, H, H);
     const pooled = act("cls.pooled", B * H);
     ops.tanhForward(pooled, pre, { n: B * H });
     const dropped = act("cls.pooled.dropout", B * H);
     ops.dropoutForward(dropped, pooled, enc.dropout(step, CLASSIFIER_SITE, this.#dropout, B * H, train));
     const logits = act("cls.logits", B * L);
-    ops.matmulForward(logits, dropped, p("classifier.weight"), p("classifier.bias"), {
-      m: B,
-      n: L,
-      k: H,
-      transB: true,
-    });
+    enc.linearForward(logits, dropped, "classifier", B, L, H);
     const losses = act("cls.losses", B), correctRows = act("cls.correct.rows", B);
     if (L === 1) {
       ops.mseForward(losses, logits, this.#labels!, { rows: B });
@@ -137,7 +126,6 @@ export class BertClassifier<T> extends EncoderModel<T> {
     const { hidden: H } = enc.shape;
     const B = enc.batch.batch, n = B * enc.batch.seq, L = this.numLabels;
     const saved = (name: string) => enc.saved(name);
-    const w = (name: string) => enc.tensor(name);
     const scratch = enc.biasScratch([[B, L], [B, H]]);
     forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
     const dlogits = enc.grad("cls.logits", B * L);
@@ -148,13 +136,7 @@ export class BertClassifier<T> extends EncoderModel<T> {
         scale: 1 / B,
       });}
     const dDropped = enc.grad("cls.pooled.dropout", B * H);
-    const wc = w("classifier.weight");
-    ops.matmulBackward(dDropped, wc.g, w("classifier.bias").g, dlogits, saved("cls.pooled.dropout"), wc.p, {
-      m: B,
-      n: L,
-      k: H,
-      transB: true,
-    }, scratch);
+    enc.linearBackward(dDropped, dlogits, saved("cls.pooled.dropout"), "classifier", B, L, H, scratch);
     const dPooled = enc.grad("cls.pooled", B * H);
     ops.dropoutBackward(
       dPooled,
@@ -164,13 +146,7 @@ export class BertClassifier<T> extends EncoderModel<T> {
     const dPre = enc.grad("cls.pooler.pre", B * H);
     ops.tanhBackward(dPre, saved("cls.pooled"), dPooled, { n: B * H });
     const dCls = enc.grad("cls.first", B * H);
-    const wp = w("bert.pooler.dense.weight");
-    ops.matmulBackward(dCls, wp.g, w("bert.pooler.dense.bias").g, dPre, saved("cls.first"), wp.p, {
-      m: B,
-      n: H,
-      k: H,
-      transB: true,
-    }, scratch);
+    enc.linearBackward(dCls, dPre, saved("cls.first"), "bert.pooler.dense", B, H, H, scratch);
     const dh = enc.lastHiddenGrad();
     ops.gatherRowsBackward(dh, dCls, this.#cls!, { count: B, cols: H, inpRows: n });
     enc.backward(step, train, dh);

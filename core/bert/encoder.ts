@@ -131,6 +131,32 @@ export class BertEncoder<T> {
     return { n, p: train ? rate : 0, seed: this.dropoutSeed, stream: dropoutStream(step, site) };
   }
 
+  /** Records y = x W^T + b for the PyTorch Linear `name` (`name.weight` [out, inp], `name.bias`). */
+  linearForward(y: T, x: T, name: string, rows: number, out: number, inp: number): void {
+    const p = (suffix: string) => this.tensor(`${name}.${suffix}`).p;
+    this.ops.matmulForward(y, x, p("weight"), p("bias"), { m: rows, n: out, k: inp, transB: true });
+  }
+
+  /** Records the gradients of {@linkcode linearForward}: dx (may be null) and the parameters'. */
+  linearBackward(
+    dx: T | null,
+    dy: T,
+    x: T,
+    name: string,
+    rows: number,
+    out: number,
+    inp: number,
+    scratch: T,
+  ): void {
+    const w = this.tensor(`${name}.weight`);
+    this.ops.matmulBackward(dx, w.g, this.tensor(`${name}.bias`).g, dy, x, w.p, {
+      m: rows,
+      n: out,
+      k: inp,
+      transB: true,
+    }, scratch);
+  }
+
   /** The parameter and gradient views of `name`. */
   tensor(name: string): { p: T; g: T } {
     const v = this.#views.get(name);
@@ -217,7 +243,6 @@ export class BertEncoder<T> {
     const act = (name: string, size: number) => this.act(name, size);
     const p = (name: string) => this.tensor(name).p;
     const drop = (site: number, rate: number, size: number) => this.dropout(step, site, rate, size, train);
-    const linear = (m: number, out: number, k: number) => ({ m, n: out, k, transB: true });
     const heads = { batch: B, seq: S, heads: A, headDim: D };
     const eps = this.shape.layerNormEps;
 
@@ -257,27 +282,9 @@ export class BertEncoder<T> {
       // What the backward does not read is kept once for all layers.
       const temp = (name: string, size: number) => act(`layer.${name}`, size);
       const [q, k, v] = ["q", "k", "v"].map((x) => temp(x, n * H)) as [T, T, T];
-      ops.matmulForward(
-        q,
-        h,
-        p(`${pre}attention.self.query.weight`),
-        p(`${pre}attention.self.query.bias`),
-        linear(n, H, H),
-      );
-      ops.matmulForward(
-        k,
-        h,
-        p(`${pre}attention.self.key.weight`),
-        p(`${pre}attention.self.key.bias`),
-        linear(n, H, H),
-      );
-      ops.matmulForward(
-        v,
-        h,
-        p(`${pre}attention.self.value.weight`),
-        p(`${pre}attention.self.value.bias`),
-        linear(n, H, H),
-      );
+      this.linearForward(q, h, `${pre}attention.self.query`, n, H, H);
+      this.linearForward(k, h, `${pre}attention.self.key`, n, H, H);
+      this.linearForward(v, h, `${pre}attention.self.value`, n, H, H);
       const [qh, kh, vh] = ["qh", "kh", "vh"].map((x) => a(x, n * H)) as [T, T, T];
       ops.splitHeadsForward(qh, q, heads);
       ops.splitHeadsForward(kh, k, heads);
@@ -300,13 +307,7 @@ export class BertEncoder<T> {
       const ctx = a("ctx", n * H);
       ops.mergeHeadsForward(ctx, ctxh, heads);
       const ao = temp("attn.out", n * H);
-      ops.matmulForward(
-        ao,
-        ctx,
-        p(`${pre}attention.output.dense.weight`),
-        p(`${pre}attention.output.dense.bias`),
-        linear(n, H, H),
-      );
+      this.linearForward(ao, ctx, `${pre}attention.output.dense`, n, H, H);
       const aoD = temp("attn.out.dropout", n * H);
       ops.dropoutForward(aoD, ao, drop(4 * l + 2, this.shape.hiddenDropout, n * H));
       const r1 = a("res1", n * H);
@@ -322,23 +323,11 @@ export class BertEncoder<T> {
         { rows: n, cols: H, eps },
       );
       const f1 = a("ffn.in", n * I);
-      ops.matmulForward(
-        f1,
-        h1,
-        p(`${pre}intermediate.dense.weight`),
-        p(`${pre}intermediate.dense.bias`),
-        linear(n, I, H),
-      );
+      this.linearForward(f1, h1, `${pre}intermediate.dense`, n, I, H);
       const g1 = a("gelu", n * I);
       ops.geluForward(g1, f1, { n: n * I });
       const f2 = temp("ffn.out", n * H);
-      ops.matmulForward(
-        f2,
-        g1,
-        p(`${pre}output.dense.weight`),
-        p(`${pre}output.dense.bias`),
-        linear(n, H, I),
-      );
+      this.linearForward(f2, g1, `${pre}output.dense`, n, H, I);
       const f2D = temp("ffn.out.dropout", n * H);
       ops.dropoutForward(f2D, f2, drop(4 * l + 3, this.shape.hiddenDropout, n * H));
       const r2 = a("res2", n * H);
@@ -373,7 +362,6 @@ export class BertEncoder<T> {
     const grad = (name: string, size: number) => this.grad(name, size);
     const w = (name: string) => this.tensor(name);
     const drop = (site: number, rate: number, size: number) => this.dropout(step, site, rate, size, train);
-    const linear = (m: number, out: number, k: number) => ({ m, n: out, k, transB: true });
     const heads = { batch: B, seq: S, heads: A, headDim: D };
     const scratch = this.biasScratch([]);
     const wte = w("bert.embeddings.word_embeddings.weight");
@@ -402,30 +390,10 @@ export class BertEncoder<T> {
       const df2 = g("ffn.out", n * H);
       ops.dropoutBackward(df2, df2D, drop(4 * l + 3, this.shape.hiddenDropout, n * H));
       const dg1 = g("gelu", n * I);
-      const wo = w(`${pre}output.dense.weight`);
-      ops.matmulBackward(
-        dg1,
-        wo.g,
-        w(`${pre}output.dense.bias`).g,
-        df2,
-        a("gelu"),
-        wo.p,
-        linear(n, H, I),
-        scratch,
-      );
+      this.linearBackward(dg1, df2, a("gelu"), `${pre}output.dense`, n, H, I, scratch);
       const df1 = g("ffn.in", n * I);
       ops.geluBackward(df1, a("ffn.in"), dg1, { n: n * I });
-      const wi = w(`${pre}intermediate.dense.weight`);
-      ops.matmulBackward(
-        dh1,
-        wi.g,
-        w(`${pre}intermediate.dense.bias`).g,
-        df1,
-        a("ln1"),
-        wi.p,
-        linear(n, I, H),
-        scratch,
-      );
+      this.linearBackward(dh1, df1, a("ln1"), `${pre}intermediate.dense`, n, I, H, scratch);
       const dr1 = g("res1", n * H);
       const ln1 = w(`${pre}attention.output.LayerNorm.weight`);
       ops.layerNormBackward(
@@ -445,17 +413,7 @@ export class BertEncoder<T> {
       const dao = g("attn.out", n * H);
       ops.dropoutBackward(dao, daoD, drop(4 * l + 2, this.shape.hiddenDropout, n * H));
       const dctx = g("ctx", n * H);
-      const wout = w(`${pre}attention.output.dense.weight`);
-      ops.matmulBackward(
-        dctx,
-        wout.g,
-        w(`${pre}attention.output.dense.bias`).g,
-        dao,
-        a("ctx"),
-        wout.p,
-        linear(n, H, H),
-        scratch,
-      );
+      this.linearBackward(dctx, dao, a("ctx"), `${pre}attention.output.dense`, n, H, H, scratch);
       const dctxh = g("ctxh", n * H);
       ops.mergeHeadsBackward(dctxh, dctx, heads);
       const dprobsD = g("probs.dropout", B * A * S * S), dvh = g("vh", n * H);
@@ -482,17 +440,7 @@ export class BertEncoder<T> {
       for (const [x, dxh, name] of [["q", dqh, "query"], ["k", dkh, "key"], ["v", dvh, "value"]] as const) {
         const dx = g(x, n * H);
         ops.splitHeadsBackward(dx, dxh, heads);
-        const wx = w(`${pre}attention.self.${name}.weight`);
-        ops.matmulBackward(
-          dIn,
-          wx.g,
-          w(`${pre}attention.self.${name}.bias`).g,
-          dx,
-          input,
-          wx.p,
-          linear(n, H, H),
-          scratch,
-        );
+        this.linearBackward(dIn, dx, input, `${pre}attention.self.${name}`, n, H, H, scratch);
       }
       dh = dIn;
     }

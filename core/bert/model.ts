@@ -106,13 +106,7 @@ export class BertMlm<T> extends EncoderModel<T> {
     const sel = act("mlm.selected", P * H);
     ops.gatherRowsForward(sel, h, this.#positions!, { count: P, cols: H, inpRows: n });
     const t = act("mlm.transform", P * H);
-    ops.matmulForward(
-      t,
-      sel,
-      p("cls.predictions.transform.dense.weight"),
-      p("cls.predictions.transform.dense.bias"),
-      linear(P, H, H),
-    );
+    enc.linearForward(t, sel, "cls.predictions.transform.dense", P, H, H);
     const tg = act("mlm.gelu", P * H);
     ops.geluForward(tg, t, { n: P * H });
     const tn = act("mlm.ln", P * H);
@@ -187,17 +181,7 @@ export class BertMlm<T> extends EncoderModel<T> {
     const dt = grad("mlm.transform", P * H);
     ops.geluBackward(dt, act("mlm.transform"), dtg, { n: P * H });
     const dsel = grad("mlm.selected", P * H);
-    const tw = w("cls.predictions.transform.dense.weight");
-    ops.matmulBackward(
-      dsel,
-      tw.g,
-      w("cls.predictions.transform.dense.bias").g,
-      dt,
-      act("mlm.selected"),
-      tw.p,
-      linear(P, H, H),
-      scratch,
-    );
+    enc.linearBackward(dsel, dt, act("mlm.selected"), "cls.predictions.transform.dense", P, H, H, scratch);
     const dh = enc.lastHiddenGrad();
     ops.gatherRowsBackward(dh, dsel, this.#positions!, { count: P, cols: H, inpRows: n });
 
