@@ -7,30 +7,10 @@ import type { Gpu } from "../../core/device.ts";
 import { gpuOps, type Ops } from "../../core/ops.ts";
 import { BertMlm, type BertShape, type HostBatch, initialParameters } from "../../core/bert/model.ts";
 import { MlmTrainer } from "../../core/bert/trainer.ts";
+import { bertPreset, type BertPresetName } from "../../core/bert/config.ts";
+import { bertShape } from "../../core/bert/shape.ts";
 import { median } from "./timing.ts";
 import type { BenchResult } from "./timing.ts";
-
-const PRESETS: Record<string, { layers: number; hidden: number; heads: number }> = {
-  tiny: { layers: 2, hidden: 128, heads: 2 },
-  mini: { layers: 4, hidden: 256, heads: 4 },
-  small: { layers: 4, hidden: 512, heads: 8 },
-};
-
-function shapeOf(name: string): BertShape {
-  const p = PRESETS[name]!;
-  return {
-    vocab: 30522,
-    hidden: p.hidden,
-    layers: p.layers,
-    heads: p.heads,
-    intermediate: 4 * p.hidden,
-    maxPositions: 512,
-    typeVocab: 2,
-    layerNormEps: 1e-12,
-    hiddenDropout: 0.1,
-    attentionDropout: 0.1,
-  };
-}
 
 function randomBatch(batch: number, seq: number, perSequence: number, vocab: number): HostBatch {
   let x = 7;
@@ -93,14 +73,14 @@ function matmulsOnly<T>(ops: Ops<T>): Ops<T> {
  */
 export async function trainStepBench(
   gpu: Gpu,
-  names = ["tiny", "mini", "small"],
+  names: BertPresetName[] = ["tiny", "mini", "small"],
   batch = 32,
 ): Promise<BenchResult[]> {
   const seq = 128, perSequence = Math.round(0.15 * seq);
   const results: BenchResult[] = [];
   const ops = gpuOps(gpu);
   for (const name of names) {
-    const shape = shapeOf(name);
+    const shape = bertShape(bertPreset(name));
     const host = randomBatch(batch, seq, perSequence, shape.vocab);
     const full = await stepMs(ops, shape, batch, seq, host);
     const matmuls = await stepMs(matmulsOnly(ops), shape, batch, seq, host);
