@@ -60,3 +60,17 @@ gpuTest("bench matmul_1024 --json prints a GFLOP/s figure", async (g) => {
     throw new Error(`unexpected bench line ${JSON.stringify(line)}`);
   }
 });
+
+Deno.test("bench memory --json counts a finite, plausible size for base", async () => {
+  const r = await task("bench", "memory", "--json");
+  const lines = lastJson(r.stdout);
+  if (r.code !== 0 || lines.length !== 3) throw new Error(`bench memory failed: ${r.stderr}`);
+  for (const line of lines) {
+    if (!(Number.isFinite(line.value) && (line.value as number) > 0)) {
+      throw new Error(`bad figure ${JSON.stringify(line)}`);
+    }
+  }
+  // Parameters, gradients and two Adam moments of bert-base's ~110M parameters: about 1.67 GiB.
+  const state = lines.find((l) => l.bench === "memory_base_params_grads_adam")!;
+  if (!(Math.abs((state.value as number) - 1671) < 5)) throw new Error(`state ${state.value} MiB`);
+});

@@ -4,7 +4,9 @@
  * Runs no kernel: a counting backend records allocations while the step is recorded.
  * @module
  */
-import { BertMlm, type BertShape, type HostBatch } from "../../core/bert/model.ts";
+import { BertMlm, type HostBatch } from "../../core/bert/model.ts";
+import { bertPreset } from "../../core/bert/config.ts";
+import { bertShape } from "../../core/bert/shape.ts";
 import { MlmTrainer } from "../../core/bert/trainer.ts";
 import type { Ops } from "../../core/ops.ts";
 import type { BenchResult } from "./timing.ts";
@@ -17,6 +19,7 @@ function countingOps(): { ops: Ops<Counted>; allocated: () => number } {
   let total = 0;
   const plumbing: Partial<Ops<Counted>> = {
     backend: "cpu",
+    maxBinding: Number.MAX_SAFE_INTEGER,
     tensor: (size) => {
       total += size;
       return { size };
@@ -31,8 +34,15 @@ function countingOps(): { ops: Ops<Counted>; allocated: () => number } {
     readInt: (t) => Promise.resolve(new Int32Array(t.size)),
     flush: () => Promise.resolve(),
   };
+  // Every kernel is a no-op; anything else the model asks for must be listed above, not made up.
   const ops = new Proxy(plumbing, {
-    get: (target, prop) => (prop in target ? Reflect.get(target, prop) : () => {}),
+    get: (target, prop) => {
+      if (prop in target) return Reflect.get(target, prop);
+      if (/(Forward|Backward)$|^(fill|gradNorm|clipGradients|adamwUpdate)$/.test(String(prop))) {
+        return () => {};
+      }
+      throw new Error(`memory bench: the counting backend lacks "${String(prop)}"`);
+    },
   }) as Ops<Counted>;
   return { ops, allocated: () => total * 4 };
 }
@@ -41,18 +51,7 @@ const MB = 1024 * 1024;
 
 /** Bytes of parameters + gradients + AdamW moments, and of everything else, for `base`. */
 export async function memoryBench(batch = 32, seq = 128): Promise<BenchResult[]> {
-  const shape: BertShape = {
-    vocab: 30522,
-    hidden: 768,
-    layers: 12,
-    heads: 12,
-    intermediate: 3072,
-    maxPositions: 512,
-    typeVocab: 2,
-    layerNormEps: 1e-12,
-    hiddenDropout: 0.1,
-    attentionDropout: 0.1,
-  };
+  const shape = bertShape(bertPreset("base"));
   const predictions = batch * Math.round(0.15 * seq);
   const { ops, allocated } = countingOps();
   const model = new BertMlm(ops, shape, { batch, seq, predictions });
