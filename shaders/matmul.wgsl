@@ -150,10 +150,14 @@ fn matmul_forward_tiled(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocat
 const ROWS = 8u;
 const COLS = 4u; // vec4 columns per lane, 8 apart
 
-// matmul_pack: lays one operand out as [batch][k][ld] (k-major, rows padded to ld) so that
-// matmul_rows reads every operand the same way: dst[b, l, i] = X(b, i, l) for i < count, 0 for
-// count <= i < ld. X(b, i, l) = src[b*count*k + l*count + i] when k_major = 1 (already [k, count]),
-// else src[b*count*k + i*k + l] ([count, k]: a transpose).
+// matmul_pack: lays one operand out as [batch][k][ld] (k-major, rows padded to ld, a multiple of 4)
+// so that matmul_rows reads every operand the same way: dst[b, l, i] = X(b, i, l) for i < count, 0
+// for count <= i < ld. X(b, i, l) = src[b*count*k + l*count + i] when k_major = 1 (already
+// [k, count]), else src[b*count*k + i*k + l] ([count, k]: a transpose).
+// Grid: x covers ld / 4 (one vec4 of dst per lane), and the batch * k destination rows are folded
+// into y and z. Each workgroup owns part of one row, so the row's (b, l) is uniform: on lavapipe a
+// per-lane u32 division is scalarised eight times over, and the earlier one-element-per-lane
+// layout with two of them ran at a quarter of this speed.
 struct PackParams {
   count: u32,
   k: u32,
@@ -163,23 +167,34 @@ struct PackParams {
 }
 
 @group(0) @binding(0) var<uniform> pack: PackParams;
-@group(0) @binding(1) var<storage, read_write> packed: array<f32>;
+@group(0) @binding(1) var<storage, read_write> packed: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> unpacked: array<f32>;
 
-@compute @workgroup_size(256)
-fn matmul_pack(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let e = gid.x + gid.y * groups.x * 256u;
-  let per_batch = pack.k * pack.ld;
-  if (e >= pack.batch * per_batch) { return; }
-  let b = e / per_batch;
-  let l = (e % per_batch) / pack.ld;
-  let i = e % pack.ld;
-  var v = 0.0;
-  if (i < pack.count) {
-    let base = b * pack.count * pack.k;
-    v = select(unpacked[base + i * pack.k + l], unpacked[base + l * pack.count + i], pack.k_major != 0u);
-  }
-  packed[e] = v;
+fn pack_element(base: u32, i: u32, l: u32) -> f32 {
+  if (i >= pack.count) { return 0.0; }
+  if (pack.k_major != 0u) { return unpacked[base + l * pack.count + i]; }
+  return unpacked[base + i * pack.k + l];
+}
+
+@compute @workgroup_size(64)
+fn matmul_pack(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(workgroup_id) wg: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let row = wg.y + wg.z * groups.y;
+  let quads = pack.ld / 4u;
+  if (row >= pack.batch * pack.k || gid.x >= quads) { return; }
+  let b = row / pack.k;
+  let l = row % pack.k;
+  let base = b * pack.count * pack.k;
+  let i = gid.x * 4u;
+  packed[row * quads + gid.x] = vec4f(
+    pack_element(base, i, l),
+    pack_element(base, i + 1u, l),
+    pack_element(base, i + 2u, l),
+    pack_element(base, i + 3u, l),
+  );
 }
 
 // matmul_rows: out[b, i, j] (+)= alpha * sum_l A[b, l, i] B[b, l, j] (+ bias[j]) with both operands

@@ -44,3 +44,19 @@ gpuTest("fill() rejects a too-small output", (g) => {
   }
   return Promise.resolve();
 });
+
+// A zero fill is a clearBuffer between compute passes: it must keep its place among the dispatches
+// of one submit, and clear only its view.
+gpuTest("fill() with zero keeps its recorded order among kernels and clears only its view", async (g) => {
+  const out = g.tensor(200, "out");
+  const tail = g.view(out, 64, 100, "tail");
+  gpu.fill(g, out, { n: 200, value: 3 });
+  gpu.fill(g, tail, { n: 100, value: 0 });
+  gpu.fill(g, tail, { n: 10, value: 2 });
+  const got = await g.read(out);
+  out.buffer.destroy();
+  got.forEach((v, i) => {
+    const want = i < 64 || i >= 164 ? 3 : i < 74 ? 2 : 0;
+    if (v !== want) throw new Error(`element ${i} is ${v}, expected ${want}`);
+  });
+});

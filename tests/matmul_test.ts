@@ -62,6 +62,22 @@ const CASES: Case[] = [
   { m: 130, n: 67, k: 129 },
 ];
 
+// More packed rows (batch x k = 70,000) than one grid dimension holds: the pack folds them into z.
+gpuTest(
+  `matmulForward() "rows" matches the reference when batch x k exceeds one grid dimension`,
+  async (g) => {
+    const shape = { m: 3, n: 5, k: 35_000, batch: 2, transA: false, transB: true };
+    await checkKernel(g, {
+      what: "matmul rows 2x3x5x35000",
+      inputs: { a: randomFloats(2 * 3 * 35_000, 7), b: randomFloats(2 * 35_000 * 5, 8) },
+      outputs: { out: { size: 2 * 3 * 5 } },
+      cpu: (o, i) => cpu.matmulForward(o.out, i.a, i.b, null, shape),
+      gpu: (o, i) => gpu.matmulForward(g, o.out, i.a, i.b, null, shape, "rows"),
+      tolerance: tolerance(35_000),
+    });
+  },
+);
+
 for (const variant of MATMUL_VARIANTS) {
   for (const c of CASES) {
     for (const [transA, transB] of TRANSPOSES) {

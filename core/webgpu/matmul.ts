@@ -3,7 +3,7 @@
  * kernel variants; the variant is chosen per adapter and logged once.
  * @module
  */
-import { f32, type Gpu, type GpuTensor, grid1d } from "../device.ts";
+import { f32, type Gpu, type GpuTensor } from "../device.ts";
 import { matmulBackwardPlan, type MatmulShape, matmulSizes } from "../cpu/matmul.ts";
 import { biasBackward } from "./bias.ts";
 import { checkSizes } from "./check.ts";
@@ -141,8 +141,17 @@ function recordRows(
   );
 }
 
+// One workgroup per 64 vec4s of a destination row; the batch * k rows are folded into y and z.
 function pack(gpu: Gpu, dst: GpuTensor, src: GpuTensor, params: [number, number, number, number, number]) {
-  gpu.dispatch({ file: "matmul", entry: "matmul_pack" }, [dst, src], params, grid1d(dst.size, 256));
+  const [, k, ld, batch] = params;
+  const rows = batch * k;
+  const max = gpu.info.limits.maxComputeWorkgroupsPerDimension!;
+  const y = Math.min(rows, max);
+  gpu.dispatch({ file: "matmul", entry: "matmul_pack" }, [dst, src], params, [
+    Math.ceil(ld / 4 / 64),
+    y,
+    Math.ceil(rows / y),
+  ]);
 }
 
 /**
