@@ -17,5 +17,8 @@ export * from "./corpus.ts";
 export * from "./packing.ts";
 export * from "./shards.ts";
 export * from "./conceptnet.ts";
+export * from "./concept_words.ts";
+export * from "./concept_matcher.ts";
+export * from "./concept_score.ts";
 export * from "./glue.ts";
 export * from "./glue_tasks.ts";

@@ -1,0 +1,127 @@
+/**
+ * Partial results of one shard (`--shard i/n`): `partial.json` (settings, counts, histograms,
+ * tallies) and one `candidates-<lane>.jsonl` per lane (see `candidates.ts`, `scan.ts`) in the
+ * shard's output folder. `--merge`
+ * combines the partials of shards 0..n-1 into exactly the single-process result.
+ *
+ * The settings (input files with sizes and modification times, scorer, units, seed, selection) are
+ * hashed into a key: partials merge only when their keys agree, and a cached result is reused only
+ * when its key matches.
+ * @module
+ */
+import { tempName } from "./candidates.ts";
+import type { ScorerInfo, Tallies } from "./scorer.ts";
+import type { ShardSpec } from "./scan.ts";
+import type { UnitKind } from "./units.ts";
+
+/** A file as the key sees it. */
+export interface FileStamp {
+  path: string;
+  bytes: number;
+  /** Modification time in ms since the epoch, or null where the file system has none. */
+  mtime: number | null;
+}
+
+/** Everything that decides the output; hashed into the key. */
+export interface ConcentrateSettings {
+  /** Corpus files in corpus order (directories expanded). */
+  files: FileStamp[];
+  /** The scorer and its options (ConceptNet file stamp, score kind, ...). */
+  scorer: Record<string, unknown>;
+  unit: UnitKind;
+  windowWords: number;
+  seed: number;
+  /** Selection score = round(f(t) * scale). */
+  scale: number;
+  budget: number | null;
+  alpha: number | null;
+}
+
+/** The contents of `partial.json`. */
+export interface Partial {
+  format: typeof PARTIAL_FORMAT;
+  key: string;
+  settings: ConcentrateSettings;
+  shard: ShardSpec;
+  unitsSeen: number;
+  bytesSeen: number;
+  textBytes: number;
+  /** Seconds of the scan, and of loading the scorer before it. */
+  scanSeconds: number;
+  loadSeconds: number;
+  workers: number;
+  /** Lanes the shard's files were scanned in (1, or one per worker). */
+  lanes: number;
+  /** What the scorer reported about its inputs (ConceptNet lines, malformed, edges). */
+  scorerInfo: ScorerInfo | null;
+  /** `[score, units, bytes]`, increasing score. */
+  histogram: [number, number, number][];
+  /** `[bucket, bytes]` of the random keys, non-empty buckets only. */
+  keyHistogram: [number, number][];
+  /** `[score, position]`: the first unit of each score that the running budget cut dropped. */
+  firstDrop: [number, number][];
+  /** Candidate files (names inside the folder) with the corpus files each covers, and totals. */
+  candidates: { lanes: { file: string; fileIndices: number[] }[]; records: number; bytes: number };
+  tallies: Tallies;
+}
+
+/** The format tag of `partial.json`. */
+export const PARTIAL_FORMAT = "concentrate-partial/1";
+/** File names inside a shard's folder. */
+export const PARTIAL_JSON = "partial.json";
+/** The candidate file of lane `lane`. */
+export function candidatesFile(lane: number): string {
+  return `candidates-${lane}.jsonl`;
+}
+
+/** The key of a run: SHA-256 (hex) of its settings. */
+export async function settingsKey(settings: ConcentrateSettings): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify({ version: PARTIAL_FORMAT, ...settings }));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Size and modification time of a file; throws one line naming it when it cannot be read. */
+export async function stampFile(path: string, what: string): Promise<FileStamp> {
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new Error("expected a file");
+    return { path, bytes: info.size, mtime: info.mtime?.getTime() ?? null };
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message.split("\n")[0];
+    throw new Error(`Cannot read ${what} "${path}": ${why}`);
+  }
+}
+
+/** Writes `value` as JSON to `path` through a temporary name. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = tempName(path);
+  await Deno.writeTextFile(temp, JSON.stringify(value, null, 1) + "\n");
+  await Deno.rename(temp, path);
+}
+
+/** Reads a shard folder's `partial.json`, checking its format. */
+export async function readPartial(dir: string): Promise<Partial> {
+  const path = `${dir}/${PARTIAL_JSON}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? `no ${PARTIAL_JSON} (write one with concentrate --shard i/n --out ${dir})`
+      : (error as Error).message.split("\n")[0];
+    throw new Error(`Cannot merge "${dir}": ${why}`);
+  }
+  let partial: Partial;
+  try {
+    partial = JSON.parse(text);
+  } catch {
+    throw new Error(`Cannot merge "${dir}": ${PARTIAL_JSON} is not valid JSON`);
+  }
+  if (partial?.format !== PARTIAL_FORMAT) {
+    throw new Error(`Cannot merge "${dir}": ${PARTIAL_JSON} is not a ${PARTIAL_FORMAT} file`);
+  }
+  return partial;
+}

@@ -1,0 +1,174 @@
+/**
+ * `report.json` of a concentrate run and its short human summary.
+ *
+ * Throughput `mb_per_s` is decompressed corpus bytes (10^6 per MB) over the seconds spent scanning
+ * and selecting (`scan_s + merge_s`, summed over shards): loading ConceptNet is reported apart
+ * (`load_s`), as it does not grow with the corpus.
+ * @module
+ */
+import type { MergeResult } from "./merge.ts";
+import type { FileStamp } from "./partial.ts";
+import type { ScorerInfo } from "./scorer.ts";
+import { formatBytes } from "./size.ts";
+
+/** How many concepts and edges the report lists. */
+export const TOP_TALLIES = 25;
+
+/** The contents of `report.json`. */
+export interface ConcentrateReport {
+  key: string;
+  inputs: { corpus: FileStamp[]; scorer: Record<string, unknown>; scorer_info: ScorerInfo | null };
+  options: {
+    unit: string;
+    window_words: number;
+    seed: number;
+    budget_bytes: number | null;
+    alpha: number | null;
+    score_scale: number;
+    shards: number;
+    workers: number[];
+  };
+  units_seen: number;
+  units_kept: number;
+  bytes_seen: number;
+  bytes_kept: number;
+  text_bytes_read: number;
+  alpha: number;
+  tie: { score: number; units: number; bytes: number; units_taken: number; bytes_taken: number } | null;
+  concentrated: OutputReport;
+  random: OutputReport;
+  histogram: { score: number; units: number; bytes: number }[];
+  distinct_concepts: number;
+  distinct_edges: number;
+  top_concepts: { term: string; units: number }[];
+  top_edges: { head: string; relation: string; tail: string; units: number }[];
+  load_s: number;
+  scan_s: number;
+  merge_s: number;
+  elapsed_s: number;
+  mb_per_s: number;
+  shard_runs: {
+    index: number;
+    units_seen: number;
+    text_bytes: number;
+    scan_s: number;
+    lanes: number;
+    candidates: number;
+  }[];
+}
+
+/** One output file in the report. */
+export interface OutputReport {
+  path: string;
+  units: number;
+  /** Unit bytes (text plus newline), what the budget counts. */
+  bytes: number;
+  documents: number;
+  file_bytes: number;
+}
+
+/** Builds the report of a merge; `elapsed` is this process's wall time in seconds. */
+export function buildReport(m: MergeResult, elapsed: number): ConcentrateReport {
+  const s = m.settings;
+  const shards = m.partials.map((p) => p.partial);
+  const scan = shards.reduce((t, p) => t + p.scanSeconds, 0);
+  const load = shards.reduce((t, p) => t + p.loadSeconds, 0);
+  const output = (o: MergeResult["concentrated"]): OutputReport => ({
+    path: o.path,
+    units: o.units,
+    bytes: o.bytes,
+    documents: o.documents,
+    file_bytes: o.fileBytes,
+  });
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    key: m.key,
+    inputs: { corpus: s.files, scorer: s.scorer, scorer_info: shards[0]!.scorerInfo },
+    options: {
+      unit: s.unit,
+      window_words: s.windowWords,
+      seed: s.seed,
+      budget_bytes: s.budget,
+      alpha: s.alpha,
+      score_scale: s.scale,
+      shards: shards.length,
+      workers: shards.map((p) => p.workers),
+    },
+    units_seen: m.unitsSeen,
+    units_kept: m.concentrated.units,
+    bytes_seen: m.bytesSeen,
+    bytes_kept: m.concentrated.bytes,
+    text_bytes_read: m.textBytes,
+    alpha: m.alpha,
+    tie: m.tie && {
+      score: m.alpha,
+      units: m.tie.units,
+      bytes: m.tie.bytes,
+      units_taken: m.tie.unitsTaken,
+      bytes_taken: m.tie.bytesTaken,
+    },
+    concentrated: output(m.concentrated),
+    random: output(m.random),
+    histogram: m.histogram.bins().map((b) => ({ score: b.score / s.scale, units: b.units, bytes: b.bytes })),
+    distinct_concepts: m.tallies.concepts.length,
+    distinct_edges: m.tallies.edges.length,
+    top_concepts: m.tallies.concepts.slice(0, TOP_TALLIES).map(([term, units]) => ({ term, units })),
+    top_edges: m.tallies.edges.slice(0, TOP_TALLIES).map(([head, relation, tail, units]) => ({
+      head,
+      relation,
+      tail,
+      units,
+    })),
+    load_s: round(load),
+    scan_s: round(scan),
+    merge_s: round(m.seconds),
+    elapsed_s: round(elapsed),
+    mb_per_s: round(m.textBytes / 1e6 / (scan + m.seconds)),
+    shard_runs: shards.map((p) => ({
+      index: p.shard.index,
+      units_seen: p.unitsSeen,
+      text_bytes: p.textBytes,
+      scan_s: round(p.scanSeconds),
+      lanes: p.lanes,
+      candidates: p.candidates.records,
+    })),
+  };
+}
+
+/** A few lines for stdout. */
+export function formatReport(r: ConcentrateReport): string {
+  const pct = (x: number) => `${(100 * x / r.bytes_seen).toFixed(1)}%`;
+  const files = r.inputs.corpus.length;
+  const rule = r.tie
+    ? `score > ${r.alpha}, and ${r.tie.units_taken} of the ${r.tie.units} units scoring ${r.alpha}`
+    : `score > ${r.alpha}`;
+  const lines = [
+    `concentrate: ${r.units_seen} ${r.options.unit} units, ${
+      formatBytes(r.bytes_seen)
+    } of text in ${files} ` +
+    `file${files === 1 ? "" : "s"}`,
+    `  concentrated: ${r.units_kept} units, ${formatBytes(r.bytes_kept)} (${
+      pct(r.bytes_kept)
+    }) with ${rule}` +
+    ` -> ${r.concentrated.path}`,
+    `  random control: ${r.random.units} units, ${formatBytes(r.random.bytes)} (seed ${r.options.seed})` +
+    ` -> ${r.random.path}`,
+  ];
+  if (r.top_concepts.length > 0) {
+    lines.push(
+      `  top concepts: ${r.top_concepts.slice(0, 8).map((c) => `${c.term} (${c.units})`).join(", ")}`,
+    );
+  }
+  if (r.top_edges.length > 0) {
+    const edges = r.top_edges.slice(0, 5).map((e) => `${e.head} ${e.relation} ${e.tail} (${e.units})`);
+    lines.push(`  top edges: ${edges.join(", ")}`);
+  }
+  const shards = r.options.shards > 1 ? `, ${r.options.shards} shards` : "";
+  lines.push(
+    `  ${r.elapsed_s.toFixed(1)} s (loading ConceptNet ${r.load_s.toFixed(1)} s), ${
+      r.mb_per_s.toFixed(1)
+    } MB/s ` +
+      `with ${r.options.workers.join("+")} worker${r.options.workers.join("") === "1" ? "" : "s"}${shards}`,
+  );
+  return lines.join("\n");
+}
