@@ -33,6 +33,7 @@ export * as data from "./data/mod.ts";
 export { cpuOps, type CpuTensor, gpuOps, type Ops } from "./core/ops.ts";
 export { BertEncoder, type BertShape, type SequenceShape } from "./core/bert/encoder.ts";
 export {
+  type BackwardOptions,
   type BatchShape,
   BertMlm,
   type HostBatch,
@@ -40,7 +41,21 @@ export {
   mlmParameters,
 } from "./core/bert/model.ts";
 export { BertClassifier, type ClassifierBatch, classifierParameters } from "./core/bert/classifier.ts";
-export { MlmTrainer, type StepResult, type TrainerOptions } from "./core/bert/trainer.ts";
+export {
+  MlmTrainer,
+  type StepResult,
+  type TrainableModel,
+  Trainer,
+  type TrainerOptions,
+} from "./core/bert/trainer.ts";
+export {
+  loadBertClassifierDir,
+  loadBertDir,
+  loadTrainingState,
+  saveBertClassifierDir,
+  saveBertDir,
+  saveTrainingState,
+} from "./core/checkpoint/bert_dir.ts";
 export * from "./core/bert/config.ts";
 export * from "./core/flops.ts";
 export * from "./core/schedule.ts";

@@ -345,7 +345,13 @@ export class Gpu {
   clear(tensor: GpuTensor): void {
     this.#check();
     if (tensor.size === 0) return;
-    this.#pending.push({ kernel: "clear", pipeline: null, tensors: [tensor], params: [], workgroups: [0, 0, 0] });
+    this.#pending.push({
+      kernel: "clear",
+      pipeline: null,
+      tensors: [tensor],
+      params: [],
+      workgroups: [0, 0, 0],
+    });
   }
 
   /** Encodes and submits every recorded dispatch: one uniform upload, one pass, one submit. */

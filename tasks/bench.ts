@@ -11,7 +11,9 @@ import { layerShare } from "./bench/layer_share.ts";
 import { stress } from "./bench/stress.ts";
 import { tokenizeBench } from "./bench/tokenize.ts";
 import { conceptnetBench } from "./bench/conceptnet.ts";
+import { concentrateBench } from "./bench/concentrate.ts";
 import { trainStepBench } from "./bench/train_step.ts";
+import { finetuneStepBench } from "./bench/finetune_step.ts";
 import { memoryBench } from "./bench/memory.ts";
 import type { BenchResult } from "./bench/timing.ts";
 
@@ -36,9 +38,11 @@ const BENCHES: Record<string, Bench> = {
   layer_share: { gpu: true, run: (gpu, c) => layerShare(gpu, c.batch) },
   stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)) },
   train_step: { gpu: true, run: (gpu, c) => trainStepBench(gpu, ["tiny", "mini", "small"], c.batch) },
+  finetune_step_tiny: { gpu: true, run: (gpu, c) => finetuneStepBench(gpu, ["tiny"], c.batch) },
   memory: { gpu: false, run: (c) => memoryBench(c.batch) },
   tokenize: { gpu: false, run: () => tokenizeBench() },
   conceptnet: { gpu: false, run: () => conceptnetBench() },
+  concentrate: { gpu: false, run: () => concentrateBench() },
 };
 // Minutes-long runs only when named.
 const ON_REQUEST = new Set(["stress", "conceptnet"]);

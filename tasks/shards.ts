@@ -25,6 +25,8 @@ export interface ShardsConfig {
   validation: number;
   seed: number;
   json: boolean;
+  /** Print nothing (the caller reports). */
+  quiet?: boolean;
   /** Replaces the BERT tokenizer of `vocab`, e.g. a toy one in tests; the vocab is still hashed. */
   tokenizer?: PackTokenizer;
 }
@@ -113,7 +115,7 @@ export async function run(config: ShardsConfig): Promise<ShardsSummary> {
       train,
       validation,
     };
-    report(summary, config.json);
+    if (!config.quiet) report(summary, config.json);
     return summary;
   } catch (error) {
     for (const o of Object.values(outputs)) await o.abort();

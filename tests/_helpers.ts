@@ -110,26 +110,32 @@ function sharedGpu(backend: GpuBackend): Promise<Gpu | Error> {
  * and is skipped with a loud warning elsewhere.
  */
 export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void>): void {
-  for (const backend of backendsUnderTest()) {
-    Deno.test({
-      name: `${name} [${backend}]`,
-      sanitizeResources: false,
-      sanitizeOps: false,
-      async fn() {
-        const gpu = await sharedGpu(backend);
-        if (gpu instanceof Error) {
-          if (Deno.env.get("CI")) {
-            throw new Error(`No WebGPU adapter through ${backend} in CI: ${gpu.message}`);
-          }
-          console.warn(
-            `\n!!! SKIPPED: no WebGPU adapter through ${backend} (${gpu.message}); GPU not tested\n`,
-          );
-          return;
+  for (const backend of backendsUnderTest()) gpuTestOn(backend, name, fn);
+}
+
+/**
+ * A test on one WebGPU runtime only, for end-to-end runs that cost too much to repeat per runtime
+ * (the kernels under them are tested on both). Fails in CI when that runtime has no adapter.
+ */
+export function gpuTestOn(backend: GpuBackend, name: string, fn: (gpu: Gpu) => Promise<void>): void {
+  Deno.test({
+    name: `${name} [${backend}]`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const gpu = await sharedGpu(backend);
+      if (gpu instanceof Error) {
+        if (Deno.env.get("CI")) {
+          throw new Error(`No WebGPU adapter through ${backend} in CI: ${gpu.message}`);
         }
-        await fn(gpu);
-      },
-    });
-  }
+        console.warn(
+          `\n!!! SKIPPED: no WebGPU adapter through ${backend} (${gpu.message}); GPU not tested\n`,
+        );
+        return;
+      }
+      await fn(gpu);
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Ops } from "../ops.ts";
+import type { BackwardOptions } from "./model.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
 import { forChunks } from "./chunks.ts";
 import {
@@ -120,20 +121,23 @@ export class BertClassifier<T> extends EncoderModel<T> {
   }
 
   /** Records the backward of the last forward (same `step` and `train`), into zeroed gradients. */
-  backward(step: number, train: boolean): void {
+  backward(step: number, train: boolean, options: BackwardOptions = {}): void {
     const enc = this.enc;
     const ops = enc.ops;
     const { hidden: H } = enc.shape;
     const B = enc.batch.batch, n = B * enc.batch.seq, L = this.numLabels;
     const saved = (name: string) => enc.saved(name);
     const scratch = enc.biasScratch([[B, L], [B, H]]);
-    forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
+    if (!options.accumulate) {
+      forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
+    }
     const dlogits = enc.grad("cls.logits", B * L);
-    if (L === 1) ops.mseBackward(dlogits, saved("cls.logits"), this.#labels!, { rows: B, scale: 1 / B });
+    const scale = options.scale ?? 1 / B;
+    if (L === 1) ops.mseBackward(dlogits, saved("cls.logits"), this.#labels!, { rows: B, scale });
     else {ops.crossEntropyBackward(dlogits, saved("cls.logits"), this.#labels!, {
         rows: B,
         classes: L,
-        scale: 1 / B,
+        scale,
       });}
     const dDropped = enc.grad("cls.pooled.dropout", B * H);
     enc.linearBackward(dDropped, dlogits, saved("cls.pooled.dropout"), "classifier", B, L, H, scratch);

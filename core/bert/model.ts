@@ -47,6 +47,14 @@ export function mlmParameters(s: BertShape): { name: string; shape: number[] }[]
   ];
 }
 
+/** Options of a model's backward, for gradient accumulation over micro-batches. */
+export interface BackwardOptions {
+  /** Add to the gradients instead of zeroing them first (every micro-batch but the first). */
+  accumulate?: boolean;
+  /** The loss gradient's scale, replacing 1 / (this batch's labelled items). */
+  scale?: number;
+}
+
 /** What one forward computed: the mean loss and the count of correct predictions. */
 export interface StepTensors<T> {
   loss: T;
@@ -136,8 +144,13 @@ export class BertMlm<T> extends EncoderModel<T> {
     return { loss, correct };
   }
 
-  /** Records the backward of the last forward (same `step` and `train`), into zeroed gradients. */
-  backward(step: number, train: boolean): void {
+  /**
+   * Records the backward of the last forward (same `step` and `train`), into zeroed gradients.
+   * For gradient accumulation, `accumulate` adds to the gradients instead of zeroing them first, and
+   * `scale` replaces the loss's 1 / (labelled positions of this batch) with 1 / (labelled positions
+   * of all the micro-batches), so the sum is the gradient of the whole batch's mean loss.
+   */
+  backward(step: number, train: boolean, options: BackwardOptions = {}): void {
     const enc = this.enc;
     const ops = enc.ops;
     const { vocab: V, hidden: H } = enc.shape;
@@ -147,12 +160,14 @@ export class BertMlm<T> extends EncoderModel<T> {
     const w = (name: string) => enc.tensor(name);
     const linear = (m: number, out: number, k: number) => ({ m, n: out, k, transB: true });
     const scratch = enc.biasScratch([[P, V], [P, H]]);
-    forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
+    if (!options.accumulate) {
+      forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
+    }
     const dlogits = grad("mlm.logits", P * V);
     ops.crossEntropyBackward(dlogits, act("mlm.logits"), this.#labels!, {
       rows: P,
       classes: V,
-      scale: 1 / Math.max(1, this.#validLabels),
+      scale: options.scale ?? 1 / Math.max(1, this.#validLabels),
     });
     const dtn = grad("mlm.ln", P * H);
     const wte = w("bert.embeddings.word_embeddings.weight");

@@ -1,12 +1,36 @@
 /**
- * One masked-LM training step entirely on the backend: batch upload, forward, loss, backward,
- * global gradient-norm clipping, AdamW (no decay on biases and LayerNorm). Only the loss (and, when
- * asked, the count of correct predictions) comes back to the host.
+ * One training step entirely on the backend, for any model over the BERT encoder (masked-LM,
+ * sequence classification, ...): batch upload, forward, loss, backward, global gradient-norm
+ * clipping, AdamW (no decay on biases and LayerNorm). Only the loss (and, when asked, the count
+ * of correct predictions) comes back to the host.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./core/ops.ts";
+ * import { bertPreset } from "./core/bert/config.ts";
+ * import { BertClassifier, type ClassifierBatch } from "./core/bert/classifier.ts";
+ * import { initialParameters } from "./core/bert/model.ts";
+ * import { bertShape } from "./core/bert/shape.ts";
+ * import { Trainer } from "./core/bert/trainer.ts";
+ *
+ * const ops = cpuOps();
+ * const model = new BertClassifier(ops, bertShape(bertPreset("tiny")), { batch: 2, seq: 4 }, { numLabels: 2 });
+ * ops.write(model.params, initialParameters(model.layout, 0.02, 1));
+ * const trainer = new Trainer(ops, model, { labelled: (b: ClassifierBatch) => b.labels!.length });
+ * const batch: ClassifierBatch = {
+ *   ids: Int32Array.of(101, 2204, 102, 0, 101, 2919, 102, 0),
+ *   typeIds: new Int32Array(8),
+ *   attentionMask: Int32Array.of(1, 1, 1, 0, 1, 1, 1, 0),
+ *   labels: Int32Array.of(1, 0),
+ * };
+ * const { loss, accuracy } = await trainer.trainStep(batch, 2e-5, { accuracy: true });
+ * ```
  * @module
  */
 import type { Ops } from "../ops.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
-import type { BertMlm, HostBatch } from "./model.ts";
+import type { Layout } from "./layout.ts";
+import type { BackwardOptions, BertMlm, HostBatch } from "./model.ts";
 import { chunkCount, forChunks } from "./chunks.ts";
 
 /** AdamW and clipping settings (METHOD.md §5 defaults). */
@@ -30,28 +54,53 @@ export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = {
 
 /** What a step reports. */
 export interface StepResult {
-  /** Mean cross-entropy over the labelled positions. */
+  /** The model's loss: its mean over the batch's labelled items. */
   loss: number;
-  /** Fraction of labelled positions predicted right (when asked for). */
+  /** Fraction of labelled items predicted right (when asked for). */
   accuracy?: number;
 }
 
-/** Holds the AdamW moments (mirroring the parameter layout) and runs steps. */
-export class MlmTrainer<T> {
+/**
+ * What the trainer needs of a model: the flat parameter and gradient buffers with their layout,
+ * and a batch upload, a forward that returns the mean loss and the count of correct predictions
+ * (one element each), and a backward that fills zeroed gradients. {@linkcode BertMlm} and
+ * `BertClassifier` are such models.
+ */
+export interface TrainableModel<T, Batch> {
+  readonly layout: Layout;
+  readonly params: T;
+  readonly grads: T;
+  setBatch(batch: Batch): void;
+  forward(step: number, train: boolean): { loss: T; correct: T };
+  /** Fills zeroed gradients; with `accumulate`, adds to them, the loss gradient scaled by `scale`. */
+  backward(step: number, train: boolean, options?: BackwardOptions): void;
+}
+
+/** Options of {@linkcode Trainer}: AdamW's settings, and how to count a batch's labelled items. */
+export interface GenericTrainerOptions<Batch> extends Partial<TrainerOptions> {
+  /** The denominator of `accuracy`, the batch's labelled items (default 1: `accuracy` is the count). */
+  labelled?: (batch: Batch) => number;
+}
+
+/** Holds the AdamW moments (mirroring the parameter layout) and runs steps on any {@linkcode TrainableModel}. */
+export class Trainer<T, Batch> {
   readonly m: T;
   readonly v: T;
   readonly #ops: Ops<T>;
-  readonly #model: BertMlm<T>;
+  readonly #model: TrainableModel<T, Batch>;
   readonly #options: TrainerOptions;
+  readonly #labelled: (batch: Batch) => number;
   readonly #norm: T;
   readonly #scratch: T;
   readonly #chunkNorms: T | null;
   #step = 0;
 
-  constructor(ops: Ops<T>, model: BertMlm<T>, options: Partial<TrainerOptions> = {}) {
+  constructor(ops: Ops<T>, model: TrainableModel<T, Batch>, options: GenericTrainerOptions<Batch> = {}) {
+    const { labelled, ...adamw } = options;
     this.#ops = ops;
     this.#model = model;
-    this.#options = { ...DEFAULT_TRAINER_OPTIONS, ...options };
+    this.#options = { ...DEFAULT_TRAINER_OPTIONS, ...adamw };
+    this.#labelled = labelled ?? (() => 1);
     const n = model.layout.size;
     this.m = ops.tensor(n, "adam m");
     this.v = ops.tensor(n, "adam v");
@@ -75,14 +124,61 @@ export class MlmTrainer<T> {
   }
 
   /** One step at learning rate `lr`; `accuracy` also reads back the count of correct predictions. */
-  async trainStep(batch: HostBatch, lr: number, { accuracy = false } = {}): Promise<StepResult> {
+  trainStep(batch: Batch, lr: number, options: { accuracy?: boolean } = {}): Promise<StepResult> {
+    return this.trainAccumulated([batch], lr, options);
+  }
+
+  /**
+   * One optimizer step over micro-batches (gradient accumulation): each micro-batch's backward adds
+   * to the gradients with its loss scaled by 1 / (labelled items of all of them), so the sum is the
+   * gradient of the whole batch's mean loss, as one big batch gives; then one clip and one AdamW
+   * update. Each micro-batch has its own dropout masks. One micro-batch is exactly `trainStep`.
+   */
+  async trainAccumulated(
+    batches: readonly Batch[],
+    lr: number,
+    { accuracy = false }: { accuracy?: boolean } = {},
+  ): Promise<StepResult> {
+    if (batches.length === 0) throw new RangeError(`Cannot train a step without batches`);
+    const ops = this.#ops;
+    const model = this.#model;
+    const step = ++this.#step;
+    const k = batches.length;
+    if (k === 1) {
+      model.setBatch(batches[0]!);
+      const { loss, correct } = model.forward(step, true);
+      model.backward(step, true);
+      this.#update(lr, step);
+      const result: StepResult = { loss: (await ops.read(loss))[0]! };
+      if (accuracy) {
+        result.accuracy = (await ops.read(correct))[0]! / Math.max(1, this.#labelled(batches[0]!));
+      }
+      return result;
+    }
+    const counts = batches.map((b) => this.#labelled(b));
+    const total = Math.max(1, counts.reduce((a, b) => a + b, 0));
+    let lossSum = 0, correctSum = 0;
+    for (let i = 0; i < k; i++) {
+      // A batch upload must not overtake recorded kernels, so each micro-batch's loss is read first.
+      model.setBatch(batches[i]!);
+      const key = (step - 1) * k + i + 1;
+      const { loss, correct } = model.forward(key, true);
+      model.backward(key, true, { accumulate: i > 0, scale: 1 / total });
+      lossSum += (await ops.read(loss))[0]! * counts[i]!;
+      if (accuracy) correctSum += (await ops.read(correct))[0]!;
+    }
+    this.#update(lr, step);
+    await ops.flush();
+    const result: StepResult = { loss: lossSum / total };
+    if (accuracy) result.accuracy = correctSum / total;
+    return result;
+  }
+
+  // Clipping by the global gradient norm, then AdamW on every tensor (no decay where the layout says).
+  #update(lr: number, step: number): void {
     const ops = this.#ops;
     const model = this.#model;
     const o = this.#options;
-    const step = ++this.#step;
-    model.setBatch(batch);
-    const { loss, correct } = model.forward(step, true);
-    model.backward(step, true);
     const n = model.layout.size;
     if (this.#chunkNorms) {
       // Per-chunk norms, 64 apart (aligned views), then the norm of the norms.
@@ -115,11 +211,15 @@ export class MlmTrainer<T> {
         },
       );
     }
-    const result: StepResult = { loss: (await ops.read(loss))[0]! };
-    if (accuracy) {
-      const labelled = batch.labels.reduce((c, l) => c + (l >= 0 ? 1 : 0), 0);
-      result.accuracy = (await ops.read(correct))[0]! / Math.max(1, labelled);
-    }
-    return result;
+  }
+}
+
+/** The masked-LM trainer: a {@linkcode Trainer} whose accuracy counts the labelled positions. */
+export class MlmTrainer<T> extends Trainer<T, HostBatch> {
+  constructor(ops: Ops<T>, model: BertMlm<T>, options: Partial<TrainerOptions> = {}) {
+    super(ops, model, {
+      ...options,
+      labelled: (batch) => batch.labels.reduce((c, l) => c + (l >= 0 ? 1 : 0), 0),
+    });
   }
 }

@@ -12,6 +12,11 @@
  * Every file is written to a temporary name next to it and renamed once complete, so a crash
  * mid-save leaves the previous file whole.
  *
+ * For sequence classification (GLUE), {@linkcode loadBertClassifierDir} starts a classifier from
+ * any of these directories (pooler and classifier initialised where missing, as HuggingFace's
+ * `BertForSequenceClassification.from_pretrained` does) and {@linkcode saveBertClassifierDir}
+ * writes a fine-tuned one ("architectures": ["BertForSequenceClassification"], with its labels).
+ *
  * @example
  * ```ts
  * import { cpuOps } from "./core/ops.ts";
@@ -47,8 +52,9 @@
  * @module
  */
 import { type BertConfig, readBertConfig, writeBertConfig } from "../bert/config.ts";
+import { type BertClassifier, classifierParameters } from "../bert/classifier.ts";
 import { buildLayout, type Layout } from "../bert/layout.ts";
-import { type BertMlm, type BertShape, mlmParameters } from "../bert/model.ts";
+import { type BertMlm, type BertShape, initialParameters, mlmParameters } from "../bert/model.ts";
 import { bertShape } from "../bert/shape.ts";
 import type { MlmTrainer } from "../bert/trainer.ts";
 import type { Ops } from "../ops.ts";
@@ -223,6 +229,264 @@ export async function loadBertDir(dir: string, options: LoadBertDirOptions): Pro
     renamed: check.renamed,
     warnings: check.warnings,
   };
+}
+
+/** Options of {@linkcode loadBertClassifierDir}. */
+export interface LoadBertClassifierOptions {
+  /** Outputs of the head (1: regression); default: the config's `num_labels`. */
+  numLabels?: number;
+  /** Seeds the initialisation of the tensors the checkpoint lacks (default 1). */
+  seed?: number;
+  /**
+   * A classifier of another size in the checkpoint (a model fine-tuned on another task) is
+   * initialised afresh and reported, instead of failing: HuggingFace's `ignore_mismatched_sizes`.
+   */
+  ignoreMismatchedSizes?: boolean;
+  /** Fail unless the checkpoint holds the whole head (pooler and classifier): a fine-tuned model. */
+  requireHead?: boolean;
+}
+
+/** What {@linkcode loadBertClassifierDir} returns. */
+export interface LoadedBertClassifier {
+  /** The checked `config.json`, as in the file. */
+  config: BertConfig;
+  /** The model's sizes from the config. */
+  shape: BertShape;
+  /** Outputs of the head. */
+  numLabels: number;
+  /** The layout of `params`: that of a `BertClassifier` of `shape` and `numLabels`. */
+  layout: Layout;
+  /** Every parameter, laid out by `layout` (padding zero): ready for `ops.write(model.params, params)`. */
+  params: Float32Array;
+  /**
+   * Tensors the checkpoint lacks, initialised as HuggingFace does (normal(0, initializer_range)
+   * weights, zero biases): HuggingFace's "newly initialized" warning. Empty for a fine-tuned model.
+   */
+  initialized: string[];
+  /** Tensors of the file the classifier does not use, as named there (an MLM head, ...). */
+  unused: string[];
+  /** Old names read under their current ones: [name in the file, current name]. */
+  renamed: [string, string][];
+  /** Loadable oddities worth a warning (a classifier of another size that was replaced, ...). */
+  warnings: string[];
+}
+
+/**
+ * Loads a BERT directory for sequence classification (HuggingFace's
+ * `BertForSequenceClassification.from_pretrained`): the encoder, and the pooler and classifier
+ * where the checkpoint has them, from a masked-LM checkpoint (this project's or HuggingFace's), a
+ * bare BertModel or a fine-tuned classifier. What the checkpoint lacks of the head (the pooler of
+ * a BertForMaskedLM, the classifier of any pre-trained model) is initialised from `seed` and
+ * listed in `initialized`. The encoder is checked as {@linkcode loadBertDir} checks it: a missing,
+ * mis-shaped or non-finite encoder tensor is an error naming the file and the tensor.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./core/ops.ts";
+ * import { BertClassifier } from "./core/bert/classifier.ts";
+ * import { loadBertClassifierDir } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const loaded = await loadBertClassifierDir("runs/x/checkpoint", { numLabels: 3, seed: 42 });
+ * if (loaded.initialized.length > 0) console.warn(`Newly initialized: ${loaded.initialized.join(", ")}`);
+ * const ops = cpuOps();
+ * const model = new BertClassifier(ops, loaded.shape, { batch: 32, seq: 128 }, { numLabels: 3 });
+ * ops.write(model.params, loaded.params);
+ * ```
+ */
+export async function loadBertClassifierDir(
+  dir: string,
+  options: LoadBertClassifierOptions = {},
+): Promise<LoadedBertClassifier> {
+  const configPath = pathIn(dir, CONFIG_FILE);
+  const modelPath = pathIn(dir, MODEL_FILE);
+  const config = await readBertConfig(configPath);
+  const shape = bertShape(config, configPath);
+  const numLabels = options.numLabels ?? config.num_labels;
+  if (numLabels === undefined || !Number.isSafeInteger(numLabels) || numLabels < 1) {
+    throw new RangeError(
+      `Cannot load BERT classifier "${dir}": numLabels must be a positive integer (or the config's num_labels), got ${numLabels}`,
+    );
+  }
+  const layout = buildLayout(classifierParameters(shape, numLabels));
+
+  const raw = await readSafetensors(modelPath, { skip: isHfBuffer });
+  const warnings: string[] = [];
+  for (const name of ["classifier.weight", "classifier.bias"]) {
+    const t = raw.get(name);
+    if (!t || t.shape[0] === numLabels) continue;
+    if (!options.ignoreMismatchedSizes) {
+      throw new RangeError(
+        `Checkpoint "${modelPath}" has a classifier for ${
+          t.shape[0]
+        } labels (${name} is [${t.shape}]), expected ${numLabels}`,
+      );
+    }
+    raw.delete(name);
+    warnings.push(
+      `${name} is [${t.shape}] in the checkpoint, the head needs ${numLabels} outputs: newly initialized`,
+    );
+  }
+  let check;
+  try {
+    check = validateCheckpoint(raw, config, { head: "classification", numLabels }, {
+      source: modelPath,
+      allowMissingHead: true,
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (config "${configPath}")`, { cause: error });
+  }
+  if (options.requireHead && check.missing.length > 0) {
+    throw new Error(
+      `Checkpoint "${modelPath}" is not a fine-tuned classifier: it lacks ${check.missing.join(", ")}`,
+    );
+  }
+
+  const fileName = (name: string) => check.renamed.find(([, to]) => to === name)?.[0] ?? name;
+  const params = new Float32Array(layout.size);
+  for (const e of layout.entries) {
+    const t = check.tensors.get(e.name);
+    if (!t) continue;
+    const bad = t.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new RangeError(
+        `Invalid checkpoint "${modelPath}": tensor "${fileName(e.name)}" holds ${
+          t.data[bad]
+        } at element ${bad}`,
+      );
+    }
+    params.set(t.data, e.offset);
+  }
+  const initialized = layout.entries.map((e) => e.name).filter((name) => !check.tensors.has(name));
+  initializeTensors(params, layout, initialized, config.initializer_range, options.seed ?? 1);
+  const dropped = [...check.tensors.keys()].filter((name) => !layout.byName.has(name)).map(fileName);
+  return {
+    config,
+    shape,
+    numLabels,
+    layout,
+    params,
+    initialized,
+    unused: [...dropped, ...check.unexpected],
+    renamed: check.renamed,
+    warnings: [...warnings, ...check.warnings],
+  };
+}
+
+/**
+ * Initialises the tensors `names` of `params` (laid out by `layout`) as HuggingFace's
+ * `_init_weights` does: normal(0, `std`) weights, zero biases, LayerNorm weights 1. The values
+ * depend on `seed` and on the names and shapes only, not on where the tensors lie, so a head
+ * initialised for one run can be reproduced exactly for another model of the same sizes.
+ *
+ * @example
+ * ```ts
+ * import { initializeTensors, loadBertClassifierDir } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const loaded = await loadBertClassifierDir("runs/x/checkpoint", { numLabels: 2 });
+ * const forSeed2 = loaded.params.slice();
+ * initializeTensors(forSeed2, loaded.layout, loaded.initialized, loaded.config.initializer_range, 2);
+ * ```
+ */
+export function initializeTensors(
+  params: Float32Array,
+  layout: Layout,
+  names: readonly string[],
+  std: number,
+  seed: number,
+): void {
+  if (names.length === 0) return;
+  const entries = names.map((name) => {
+    const e = layout.byName.get(name);
+    if (!e) throw new RangeError(`Cannot initialise "${name}": no such tensor in the layout`);
+    return e;
+  });
+  const own = buildLayout(entries);
+  const values = initialParameters(own, std, seed);
+  for (const e of entries) {
+    const from = own.byName.get(e.name)!;
+    params.set(values.subarray(from.offset, from.offset + from.size), e.offset);
+  }
+}
+
+/** Options of {@linkcode saveBertClassifierDir}. */
+export interface SaveBertClassifierDirOptions<T> {
+  /** The backend holding the model. */
+  ops: Ops<T>;
+  /** The fine-tuned classifier whose parameters are saved. */
+  model: BertClassifier<T>;
+  /** The encoder's config; its sizes must give exactly the model's layout. The head fields are set here. */
+  config: BertConfig;
+  /** The class names, in class-id order (`id2label`); default `LABEL_0`, ... as HuggingFace. */
+  labels?: readonly string[];
+  /** A vocab.txt to copy along; it may not have more lines than `config.vocab_size`. */
+  vocabPath?: string;
+}
+
+/**
+ * Saves a fine-tuned classifier as a HuggingFace BertForSequenceClassification directory:
+ * `model.safetensors` (encoder, `bert.pooler.dense.*`, `classifier.*`), `config.json` with
+ * "architectures": ["BertForSequenceClassification"], `id2label`/`label2id` (the label count, as
+ * HuggingFace stores `num_labels`) and `problem_type` ("regression" for one output, else
+ * "single_label_classification"), and, when given, `vocab.txt`. Each file goes to a temporary
+ * name and is renamed; {@linkcode loadBertClassifierDir} reads the directory back.
+ *
+ * @example
+ * ```ts
+ * import { cpuOps } from "./core/ops.ts";
+ * import { bertPreset } from "./core/bert/config.ts";
+ * import { BertClassifier } from "./core/bert/classifier.ts";
+ * import { bertShape } from "./core/bert/shape.ts";
+ * import { saveBertClassifierDir } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const ops = cpuOps();
+ * const config = bertPreset("tiny");
+ * const model = new BertClassifier(ops, bertShape(config), { batch: 32, seq: 128 }, { numLabels: 2 });
+ * // ... fine-tune ...
+ * await saveBertClassifierDir("out/glue/models/RTE", {
+ *   ops,
+ *   model,
+ *   config,
+ *   labels: ["entailment", "not_entailment"],
+ *   vocabPath: "data/bert-base-uncased/vocab.txt",
+ * });
+ * ```
+ */
+export async function saveBertClassifierDir<T>(
+  dir: string,
+  options: SaveBertClassifierDirOptions<T>,
+): Promise<void> {
+  const { ops, model, labels, vocabPath } = options;
+  const action = `Cannot save BERT classifier "${dir}"`;
+  const numLabels = model.numLabels;
+  if (labels !== undefined && labels.length !== numLabels) {
+    throw new RangeError(`${action}: ${labels.length} label names for a head of ${numLabels} outputs`);
+  }
+  const config: BertConfig = {
+    ...options.config,
+    num_labels: numLabels,
+    id2label: Object.fromEntries(
+      Array.from({ length: numLabels }, (_, i) => [String(i), labels?.[i] ?? `LABEL_${i}`]),
+    ),
+    problem_type: numLabels === 1 ? "regression" : "single_label_classification",
+  };
+  const expected = buildLayout(classifierParameters(bertShape(config, `to save in "${dir}"`), numLabels));
+  assertSameLayout(model.layout, expected, action);
+  const vocab = vocabPath === undefined ? undefined : await readVocab(vocabPath, config, action);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(`${action}: ${(error as Error).message}`);
+  }
+  const flat = await ops.read(model.params);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const e of model.layout.entries) {
+    tensors.set(e.name, { shape: [...e.shape], data: flat.subarray(e.offset, e.offset + e.size) });
+  }
+  await writeSafetensors(pathIn(dir, MODEL_FILE), tensors, { ...HF_SAFETENSORS_METADATA });
+  await writeBertConfig(pathIn(dir, CONFIG_FILE), config, {
+    architectures: ["BertForSequenceClassification"],
+  });
+  if (vocab !== undefined) await writeFileAtomically(pathIn(dir, VOCAB_FILE), vocab, action);
 }
 
 /** Options of {@linkcode saveTrainingState}. */

@@ -141,17 +141,24 @@ function recordRows(
   );
 }
 
-// One workgroup per 64 vec4s of a destination row; the batch * k rows are folded into y and z.
+// A copy (k-major source): one workgroup per 64 vec4s of a destination row, the batch * k rows
+// folded into y and z. A transpose: 4x4 blocks, 64 lanes along k, the batch * ld / 4 row blocks
+// folded into y and z.
 function pack(gpu: Gpu, dst: GpuTensor, src: GpuTensor, params: [number, number, number, number, number]) {
-  const [, k, ld, batch] = params;
-  const rows = batch * k;
+  const [, k, ld, batch, kMajor] = params;
   const max = gpu.info.limits.maxComputeWorkgroupsPerDimension!;
-  const y = Math.min(rows, max);
-  gpu.dispatch({ file: "matmul", entry: "matmul_pack" }, [dst, src], params, [
-    Math.ceil(ld / 4 / 64),
-    y,
-    Math.ceil(rows / y),
-  ]);
+  const fold = (rows: number) => [Math.min(rows, max), Math.ceil(rows / Math.min(rows, max))] as const;
+  if (kMajor) {
+    gpu.dispatch({ file: "matmul", entry: "matmul_pack" }, [dst, src], params, [
+      Math.ceil(ld / 4 / 64),
+      ...fold(batch * k),
+    ]);
+  } else {
+    gpu.dispatch({ file: "matmul", entry: "matmul_pack_transpose" }, [dst, src], params, [
+      Math.ceil(k / 4 / 64),
+      ...fold(batch * ld / 4),
+    ]);
+  }
 }
 
 /**

@@ -8,44 +8,8 @@ import { BertMlm, type HostBatch } from "../../core/bert/model.ts";
 import { bertPreset } from "../../core/bert/config.ts";
 import { bertShape } from "../../core/bert/shape.ts";
 import { MlmTrainer } from "../../core/bert/trainer.ts";
-import type { Ops } from "../../core/ops.ts";
+import { countingOps } from "../../core/counting_ops.ts";
 import type { BenchResult } from "./timing.ts";
-
-interface Counted {
-  size: number;
-}
-
-function countingOps(): { ops: Ops<Counted>; allocated: () => number } {
-  let total = 0;
-  const plumbing: Partial<Ops<Counted>> = {
-    backend: "cpu",
-    maxBinding: Number.MAX_SAFE_INTEGER,
-    tensor: (size) => {
-      total += size;
-      return { size };
-    },
-    upload: (data) => {
-      total += data.length;
-      return { size: data.length };
-    },
-    write: () => {},
-    view: (_t, _offset, size) => ({ size }),
-    read: (t) => Promise.resolve(new Float32Array(t.size)),
-    readInt: (t) => Promise.resolve(new Int32Array(t.size)),
-    flush: () => Promise.resolve(),
-  };
-  // Every kernel is a no-op; anything else the model asks for must be listed above, not made up.
-  const ops = new Proxy(plumbing, {
-    get: (target, prop) => {
-      if (prop in target) return Reflect.get(target, prop);
-      if (/(Forward|Backward)$|^(fill|gradNorm|clipGradients|adamwUpdate)$/.test(String(prop))) {
-        return () => {};
-      }
-      throw new Error(`memory bench: the counting backend lacks "${String(prop)}"`);
-    },
-  }) as Ops<Counted>;
-  return { ops, allocated: () => total * 4 };
-}
 
 const MB = 1024 * 1024;
 

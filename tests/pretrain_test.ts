@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import { bertParameterCount } from "../core/flops.ts";
+import { BertMlm, initialParameters } from "../core/bert/model.ts";
+import { bertPreset } from "../core/bert/config.ts";
+import { bertShape } from "../core/bert/shape.ts";
+import { MlmTrainer } from "../core/bert/trainer.ts";
+import { cpuOps } from "../core/ops.ts";
+import { readConfigFile, resolveConfig } from "../tasks/pretrain/config.ts";
+import { BLOCK, EpochOrder } from "../tasks/pretrain/batches.ts";
+import { run as fillMask } from "../tasks/fill_mask.ts";
+import { parsePretrainArgs } from "../tasks/pretrain.ts";
+import { gpuTestOn } from "./_helpers.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const CACHE = await Deno.makeTempDir({ prefix: "pretrain_cache_" });
+
+// A short run that still exercises everything: concept masking, evaluation, logging every step.
+const SHORT = [
+  "--batch",
+  "8",
+  "--seq-len",
+  "64",
+  "--max-predictions",
+  "10",
+  "--eval-every",
+  "2",
+  "--log-every",
+  "1",
+];
+
+interface Cli {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function pretrain(args: string[], backend: string): Promise<Cli> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--unstable-webgpu",
+      `${ROOT}tasks/pretrain.ts`,
+      "--backend",
+      backend,
+      "--cache",
+      CACHE,
+      ...args,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+async function jsonl(path: string): Promise<Record<string, number | string>[]> {
+  return (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("pretrain config: defaults, then the file, then flags; unknown keys and bad values are errors", async () => {
+  const config = resolveConfig({ lr: 2e-4, batch: 64 }, { lr: 3e-4 });
+  assert.equal(config.lr, 3e-4);
+  assert.equal(config.batch, 64);
+  assert.equal(config.masking, "concept");
+  assert.throws(
+    () => resolveConfig({ learning_rate: 1 } as never, {}, "run.json"),
+    /unknown setting run.json: "learning_rate"/,
+  );
+  assert.throws(() => resolveConfig({}, { preset: "huge" as never }), /--preset: .*"huge"/);
+  assert.throws(() => resolveConfig({}, { batch: 30, grad_accum: 4 }), /not a multiple of --grad-accum/);
+  assert.throws(() => resolveConfig({}, { steps: 5, flops: 1e12 }), /not both/);
+  // Naming --steps drops the default FLOPs budget.
+  assert.equal(resolveConfig({}, { steps: 5 }).flops, null);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/c.jsonc`,
+    `{\n  // a comment\n  "masking": "bert", /* more */ "steps": 3,\n}\n`,
+  );
+  const file = await readConfigFile(`${dir}/c.jsonc`);
+  assert.deepEqual(file, { masking: "bert", steps: 3 });
+  await Deno.remove(dir, { recursive: true });
+  assert.throws(() => parsePretrainArgs(["--lr", "fast"]), /--lr must be a number/);
+  assert.throws(() => parsePretrainArgs(["--no-such-flag", "1"]), /no-such-flag/);
+});
+
+Deno.test("EpochOrder is a permutation per epoch, seeded, and differs between epochs", () => {
+  for (const count of [1, 7, BLOCK + 5]) {
+    const order = new EpochOrder(count, 3);
+    const epoch0 = Array.from({ length: count }, (_, i) => order.at(i));
+    const epoch1 = Array.from({ length: count }, (_, i) => order.at(count + i));
+    assert.deepEqual([...epoch0].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i));
+    assert.deepEqual([...epoch1].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i));
+    if (count > 1) assert.notDeepEqual(epoch0, epoch1);
+    // Random access gives what sequential access gave: the order is a function of the index.
+    assert.equal(new EpochOrder(count, 3).at(count + count - 1), epoch1[count - 1]);
+  }
+});
+
+Deno.test("trainAccumulated over micro-batches equals one step on the whole batch (no dropout, float64)", async () => {
+  const ops = cpuOps("f64");
+  const config = bertPreset("tiny", {
+    vocab_size: 40,
+    hidden_size: 16,
+    num_attention_heads: 2,
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+  });
+  const shape = bertShape(config);
+  const seq = 6, per = 2;
+  const ids = Int32Array.from({ length: 4 * seq }, (_, i) => 5 + ((i * 7) % 30));
+  const batchOf = (first: number, count: number) => ({
+    ids: ids.slice(first * seq, (first + count) * seq),
+    typeIds: new Int32Array(count * seq),
+    attentionMask: new Int32Array(count * seq).fill(1),
+    positions: Int32Array.from({ length: count * per }, (_, j) => Math.floor(j / per) * seq + 1 + (j % per)),
+    // One slot ignored, so the micro-batches have different labelled counts.
+    labels: Int32Array.from({ length: count * per }, (_, j) => {
+      const slot = first * per + j;
+      return slot === 1 ? -100 : 7 + (slot % 9);
+    }),
+  });
+  const init = initialParameters(
+    new BertMlm(ops, shape, { batch: 4, seq, predictions: 4 * per }).layout,
+    0.02,
+    5,
+  );
+  const whole = new BertMlm(ops, shape, { batch: 4, seq, predictions: 4 * per });
+  ops.write(whole.params, init);
+  const one = await new MlmTrainer(ops, whole).trainStep(batchOf(0, 4), 1e-3);
+  const parts = new BertMlm(ops, shape, { batch: 2, seq, predictions: 2 * per });
+  ops.write(parts.params, init);
+  const two = await new MlmTrainer(ops, parts).trainAccumulated([batchOf(0, 2), batchOf(2, 2)], 1e-3);
+  // Losses and parameters come back as float32: equal to its rounding.
+  assert.ok(Math.abs(one.loss - two.loss) < 1e-6, `loss ${one.loss} vs ${two.loss}`);
+  const [a, b] = [await ops.read(whole.params), await ops.read(parts.params)];
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  assert.ok(worst < 1e-7, `parameters differ by ${worst}`);
+});
+
+gpuTestOn("dawn", "pretrain runs end to end through the CLI and writes every output", async () => {
+  const out = `${await Deno.makeTempDir({ prefix: "pretrain_e2e_" })}/run`;
+  const r = await pretrain([...SHORT, "--steps", "4", "--out", out], "dawn");
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  assert.equal(config.steps, 4);
+  assert.equal(config.masking, "concept");
+  const records = await jsonl(`${out}/metrics.jsonl`);
+  const train = records.filter((r) => r.kind === "train");
+  const evals = records.filter((r) => r.kind === "eval");
+  assert.deepEqual(train.map((r) => r.step), [1, 2, 3, 4]);
+  assert.deepEqual(evals.map((r) => r.step), [0, 2, 4]);
+  const params = bertParameterCount(bertPreset("tiny"), "mlm");
+  for (const r of train) {
+    const step = r.step as number;
+    assert.equal(r.tokens, step * 8 * 64);
+    assert.ok(
+      Math.abs((r.flops_6nd as number) - 6 * params * step * 8 * 64) < 1e-6 * (r.flops_6nd as number),
+    );
+    assert.ok(
+      (r.flops_electra as number) > 0 && Number.isFinite(r.loss as number) && (r.tokens_per_s as number) > 0,
+    );
+  }
+  for (const e of evals) assert.ok((e.val_loss as number) > 0 && (e.val_accuracy as number) >= 0);
+  const csv = (await Deno.readTextFile(`${out}/metrics.csv`)).trim().split("\n");
+  assert.equal(csv.length, records.length + 1);
+  assert.match(csv[0]!, /^kind,step,loss/);
+  assert.match(await Deno.readTextFile(`${out}/loss.svg`), /^<svg/);
+  const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
+  assert.equal(summary.status, "completed");
+  assert.equal(summary.steps, 4);
+  assert.match(await Deno.readTextFile(`${out}/summary.md`), /tiny/);
+  for (const f of ["model.safetensors", "config.json", "vocab.txt", "optimizer.safetensors"]) {
+    assert.ok(await exists(`${out}/checkpoint/${f}`), f);
+  }
+  let printed = "";
+  await fillMask({
+    model: `${out}/checkpoint`,
+    text: "the cat sat on the [MASK].",
+    topK: 3,
+    json: true,
+    backend: "cpu",
+    write: (t) => Promise.resolve(void (printed += t)),
+    log: () => {},
+  });
+  assert.equal(JSON.parse(printed).masks[0].top.length, 3);
+  await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
+});
+
+gpuTestOn(
+  "dawn",
+  "Ctrl-C saves a checkpoint, and --resume continues with the uninterrupted run's losses",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pretrain_resume_" });
+    const args = [...SHORT, "--masking", "bert", "--steps", "6", "--eval-every", "0"];
+    const whole = await pretrain([...args, "--out", `${dir}/whole`], "dawn");
+    assert.equal(whole.code, 0, whole.stderr);
+
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--unstable-webgpu",
+        `${ROOT}tasks/pretrain.ts`,
+        "--backend",
+        "dawn",
+        "--cache",
+        CACHE,
+        ...args,
+        "--out",
+        `${dir}/cut`,
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Interrupt once step 2 is logged: the run finishes the step under way and saves.
+    let stderr = "";
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    while (!/step 2\/6/.test(stderr)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    const status = await child.status;
+    await child.stdout.cancel();
+    assert.equal(status.code, 130, stderr);
+    const cut = JSON.parse(await Deno.readTextFile(`${dir}/cut/summary.json`));
+    assert.equal(cut.status, "interrupted");
+    assert.ok(cut.steps >= 2 && cut.steps < 6, `stopped at ${cut.steps}`);
+    assert.ok(await exists(`${dir}/cut/checkpoint/model.safetensors`));
+
+    const resumed = await pretrain(["--resume", `${dir}/cut`], "dawn");
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const losses = async (run: string) =>
+      (await jsonl(`${dir}/${run}/metrics.jsonl`)).filter((r) => r.kind === "train").map((
+        r,
+      ) => [r.step, r.loss]);
+    assert.deepEqual(await losses("cut"), await losses("whole"));
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+gpuTestOn("dawn", "pretrain refuses bad input with one line, exit code 1 and nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pretrain_bad_" });
+  await Deno.mkdir(`${dir}/not-a-bert`);
+  const cases: [string[], RegExp][] = [
+    [["--corpus", `${dir}/missing.txt`], /--corpus .*missing\.txt: no such file/],
+    [["--preset", "huge"], /--preset/],
+    [["--init", `${dir}/not-a-bert`], /not-a-bert/],
+    [["--flops", "1"], /--flops 1\.00e\+0 is less than one step/],
+  ];
+  for (const [args, message] of cases) {
+    const out = `${dir}/out`;
+    const r = await pretrain([...args, "--out", out], "dawn");
+    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    const last = r.stderr.trim().split("\n").at(-1)!;
+    assert.match(last, /^error: /);
+    assert.match(last, message);
+    assert.equal(await exists(out), false, `${args.join(" ")} wrote ${out}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(CACHE, { recursive: true });
+  } catch {
+    // already gone
+  }
+});
