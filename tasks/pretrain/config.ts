@@ -187,8 +187,8 @@ export async function readConfigFile(path: string): Promise<Partial<PretrainConf
 }
 
 /**
- * Defaults, then `file`, then `flags`: checked as a whole. A bad or unknown key is a UsageError
- * naming it and its source (`--lr`, `config.json: lr`).
+ * Defaults, then `file`, then `flags`: checked as a whole. An unknown key is a UsageError (exit 2),
+ * a bad value an Error (exit 1), each naming the key and its source (`--lr`, `run.json: "lr"`).
  */
 export function resolveConfig(
   file: Partial<PretrainConfig>,

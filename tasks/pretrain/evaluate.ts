@@ -46,13 +46,15 @@ export class Validation {
     try {
       const { sequences, seqLen } = reader.header;
       if (sequences === 0) throw new Error(`Cannot validate: ${path} holds no sequences`);
-      const all = await reader.read(0, sequences);
       const count = Math.max(1, Math.min(options.maxBatches, Math.floor(sequences / options.microBatch)));
+      // Only what the batches use is read: a validation shard of a large corpus stays on disk.
+      const used = Math.min(sequences, count * options.microBatch);
+      const all = await reader.read(0, used);
       const masker = bertMasker({ vocab: options.vocab, maxPredictions: options.maxPredictions });
       const batches = [];
       for (let b = 0; b < count; b++) {
         const seqs = Array.from({ length: options.microBatch }, (_, j) => {
-          const k = (b * options.microBatch + j) % sequences;
+          const k = (b * options.microBatch + j) % used;
           return Int32Array.from(all.subarray(k * seqLen, (k + 1) * seqLen));
         });
         batches.push(

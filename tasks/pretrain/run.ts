@@ -371,9 +371,6 @@ async function train<T>(ops: Ops<T>, c: TrainContext): Promise<RunSummary> {
   await writeLossPlot(`${out}/loss.svg`, records, { title: runName(config) });
   const trainS = (performance.now() - trainStart) / 1000;
   const evals = records.filter((r): r is EvalRecord => r.kind === "eval");
-  const reader = await ShardReader.open(data.train);
-  const trainSequences = reader.header.sequences;
-  reader.close();
   const summary: RunSummary = {
     name: runName(config),
     out,
@@ -401,7 +398,7 @@ async function train<T>(ops: Ops<T>, c: TrainContext): Promise<RunSummary> {
     data: {
       source: data.source,
       path: data.text.join(", "),
-      train_sequences: trainSequences,
+      train_sequences: source.sequences,
       validation_sequences: validation ? validation.batches.length * micro : 0,
       masking: config.masking,
     },
