@@ -1,0 +1,188 @@
+/**
+ * `experiment.svg`: two panels side by side, one colour per arm: the GLUE score (mean +- std over
+ * seeds) against pre-training FLOPs, and the validation masked-LM loss against FLOPs. A vega-lite
+ * spec rendered to SVG by vega headless (renderer "none"), as `tasks/pretrain/loss_plot.ts` does.
+ * @module
+ */
+import process from "node:process";
+import type { TopLevelSpec } from "vega-lite";
+import { writeFileAtomic } from "../_atomic_write.ts";
+import { ARM_NAMES } from "./config.ts";
+import type { ExperimentResults } from "./report.ts";
+
+/** A point of the GLUE panel. */
+export interface GluePoint {
+  arm: string;
+  /** FLOPs of the arm's pre-training. */
+  flops: number;
+  /** Where the point is drawn: `flops` spread a little when arms share it. */
+  x: number;
+  score: number;
+  low: number;
+  high: number;
+}
+
+/** A point of the loss panel. */
+export interface LossPoint {
+  arm: string;
+  flops: number;
+  loss: number;
+}
+
+// Equal-FLOPs arms would sit on one another: each is drawn this factor apart on the log axis.
+const SPREAD = 1.05;
+
+/** The two panels' data, in the FLOPs convention of the pre-training config. */
+export function plotData(results: ExperimentResults): { glue: GluePoint[]; loss: LossPoint[] } {
+  const six = results.config.pretrain.flops_convention === "6nd";
+  const glue: GluePoint[] = [];
+  const loss: LossPoint[] = [];
+  const centre = (ARM_NAMES.length - 1) / 2;
+  for (const a of results.arms) {
+    const flops = six ? a.flops_6nd : a.flops_electra;
+    const g = a.glue;
+    if (flops !== null && flops > 0 && g && g.score !== null) {
+      const i = ARM_NAMES.indexOf(a.arm);
+      glue.push({
+        arm: a.arm,
+        flops,
+        x: flops * SPREAD ** (i - centre),
+        score: g.score,
+        low: g.score - g.score_std,
+        high: g.score + g.score_std,
+      });
+    }
+    for (const p of a.curve) {
+      const f = six ? p.flops_6nd : p.flops_electra;
+      // A log axis has no 0: the evaluation before training is left out.
+      if (f > 0 && Number.isFinite(p.val_loss)) loss.push({ arm: a.arm, flops: f, loss: p.val_loss });
+    }
+  }
+  return { glue, loss };
+}
+
+/**
+ * The vega-lite spec of `experiment.svg`.
+ *
+ * @example
+ * ```ts
+ * import { experimentPlotSpec } from "./plot.ts";
+ * declare const results: import("./report.ts").ExperimentResults;
+ * const spec = experimentPlotSpec(results);
+ * ```
+ */
+export function experimentPlotSpec(results: ExperimentResults): TopLevelSpec {
+  const { glue, loss } = plotData(results);
+  const convention = results.config.pretrain.flops_convention === "6nd" ? "6ND" : "ELECTRA-style";
+  const x = (field: string) => ({
+    field,
+    type: "quantitative" as const,
+    title: `pre-training FLOPs, ${convention} (log scale)`,
+    scale: { type: "log" as const, nice: false },
+    axis: { labelExpr: "format(datum.value, '~e')", tickCount: 5 },
+  });
+  const color = {
+    field: "arm",
+    type: "nominal" as const,
+    scale: { domain: [...ARM_NAMES] },
+    legend: { title: "arm" },
+  };
+  const seeds = results.seeds.length;
+  const partial = results.arms.some((a) => a.glue?.partial);
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: {
+      text: "Concentrated learning at equal FLOPs",
+      subtitle: `${results.arms.length} arm(s); GLUE mean ± std over ${seeds} fine-tuning seed(s)` +
+        (partial ? ` on ${results.config.glue.tasks.join(", ")}` : ""),
+    },
+    background: "white",
+    resolve: { scale: { color: "shared" } },
+    hconcat: [
+      {
+        title: {
+          text: "GLUE score",
+          subtitle: `equal-FLOPs arms drawn ${Math.round((SPREAD - 1) * 100)}% apart to stay legible`,
+        },
+        width: 360,
+        height: 300,
+        data: { values: glue },
+        encoding: { x: x("x"), color },
+        layer: [
+          {
+            mark: { type: "rule", strokeWidth: 2 },
+            encoding: { y: { field: "low", type: "quantitative" }, y2: { field: "high" } },
+          },
+          {
+            mark: { type: "point", filled: true, size: 80 },
+            encoding: {
+              y: {
+                field: "score",
+                type: "quantitative",
+                title: partial ? "GLUE score (tasks run)" : "GLUE score",
+                scale: { zero: false },
+              },
+            },
+          },
+        ],
+      },
+      {
+        title: {
+          text: "Validation masked-LM loss",
+          subtitle: "held-out text of each arm's own data, BERT masking",
+        },
+        width: 360,
+        height: 300,
+        data: { values: loss },
+        mark: { type: "line", point: { size: 30 }, strokeWidth: 1.5 },
+        encoding: {
+          x: x("flops"),
+          y: { field: "loss", type: "quantitative", title: "masked-LM loss", scale: { zero: false } },
+          color,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Renders and writes `path` (temporary name, then rename).
+ *
+ * @throws {Error} naming the file when it cannot be rendered or written
+ */
+export async function writeExperimentPlot(path: string, results: ExperimentResults): Promise<void> {
+  let svg: string;
+  try {
+    const { vega, vegaLite } = await loadVega();
+    const { spec } = vegaLite.compile(experimentPlotSpec(results));
+    const view = new vega.View(vega.parse(spec), { renderer: "none" });
+    try {
+      svg = await view.toSVG();
+    } finally {
+      view.finalize();
+    }
+  } catch (error) {
+    throw new Error(`Cannot render ${path}: ${(error as Error).message}`);
+  }
+  await writeFileAtomic(path, svg);
+}
+
+type VegaModules = { vega: typeof import("vega"); vegaLite: typeof import("vega-lite") };
+let modules: Promise<VegaModules> | undefined;
+
+// As loss_plot.ts: a dependency of vega requires node's deprecated `punycode`, whose DEP0040
+// warning is noise for users, so deprecation warnings are silenced while the modules load only.
+function loadVega(): Promise<VegaModules> {
+  modules ??= (async () => {
+    const flags = process as unknown as { noDeprecation?: boolean };
+    const previous = flags.noDeprecation;
+    flags.noDeprecation = true;
+    try {
+      const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+      return { vega, vegaLite };
+    } finally {
+      flags.noDeprecation = previous;
+    }
+  })();
+  return modules;
+}
