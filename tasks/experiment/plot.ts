@@ -4,8 +4,8 @@
  * spec rendered to SVG by vega headless (renderer "none"), as `tasks/pretrain/loss_plot.ts` does.
  * @module
  */
-import process from "node:process";
 import type { TopLevelSpec } from "vega-lite";
+import { renderVegaLite } from "../_vega.ts";
 import { writeFileAtomic } from "../_atomic_write.ts";
 import { ARM_NAMES } from "./config.ts";
 import type { ExperimentResults } from "./report.ts";
@@ -153,36 +153,9 @@ export function experimentPlotSpec(results: ExperimentResults): TopLevelSpec {
 export async function writeExperimentPlot(path: string, results: ExperimentResults): Promise<void> {
   let svg: string;
   try {
-    const { vega, vegaLite } = await loadVega();
-    const { spec } = vegaLite.compile(experimentPlotSpec(results));
-    const view = new vega.View(vega.parse(spec), { renderer: "none" });
-    try {
-      svg = await view.toSVG();
-    } finally {
-      view.finalize();
-    }
+    svg = await renderVegaLite(experimentPlotSpec(results));
   } catch (error) {
     throw new Error(`Cannot render ${path}: ${(error as Error).message}`);
   }
   await writeFileAtomic(path, svg);
-}
-
-type VegaModules = { vega: typeof import("vega"); vegaLite: typeof import("vega-lite") };
-let modules: Promise<VegaModules> | undefined;
-
-// As loss_plot.ts: a dependency of vega requires node's deprecated `punycode`, whose DEP0040
-// warning is noise for users, so deprecation warnings are silenced while the modules load only.
-function loadVega(): Promise<VegaModules> {
-  modules ??= (async () => {
-    const flags = process as unknown as { noDeprecation?: boolean };
-    const previous = flags.noDeprecation;
-    flags.noDeprecation = true;
-    try {
-      const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
-      return { vega, vegaLite };
-    } finally {
-      flags.noDeprecation = previous;
-    }
-  })();
-  return modules;
 }

@@ -4,8 +4,8 @@
  * works offline and headless.
  * @module
  */
-import process from "node:process";
 import type { TopLevelSpec } from "vega-lite";
+import { renderVegaLite } from "../_vega.ts";
 import { writeFileAtomic } from "../_atomic_write.ts";
 import type { EvalRecord, MetricRecord, StepRecord } from "./metrics_log.ts";
 
@@ -140,14 +140,7 @@ export async function renderLossPlot(
   records: readonly MetricRecord[],
   options: LossPlotOptions = {},
 ): Promise<string> {
-  const { vega, vegaLite } = await loadVega();
-  const { spec } = vegaLite.compile(lossPlotSpec(records, options));
-  const view = new vega.View(vega.parse(spec), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return await renderVegaLite(lossPlotSpec(records, options));
 }
 
 /**
@@ -175,30 +168,6 @@ export async function writeLossPlot(
     throw new Error(`Cannot render ${path}: ${(error as Error).message}`);
   }
   await writeFileAtomic(path, svg);
-}
-
-type VegaModules = { vega: typeof import("vega"); vegaLite: typeof import("vega-lite") };
-let modules: Promise<VegaModules> | undefined;
-
-/**
- * Imports vega and vega-lite once, on first use. A dependency of vega requires node's deprecated
- * `punycode`, and node prints a DEP0040 warning for it: useless noise for users, so deprecation
- * warnings are silenced while the modules load, and only then.
- */
-function loadVega(): Promise<VegaModules> {
-  modules ??= (async () => {
-    // node's documented flag, missing from Deno's typings of `process`.
-    const flags = process as unknown as { noDeprecation?: boolean };
-    const previous = flags.noDeprecation;
-    flags.noDeprecation = true;
-    try {
-      const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
-      return { vega, vegaLite };
-    } finally {
-      flags.noDeprecation = previous;
-    }
-  })();
-  return modules;
 }
 
 function mean(values: readonly number[]): number {
