@@ -17,6 +17,7 @@
  */
 import { readTextLines } from "../lines.ts";
 import { utf8Length } from "./units.ts";
+import { BufferedTextFile } from "./text_file.ts";
 
 /** A unit kept by a scan, with its selection score and random key. */
 export interface Candidate {
@@ -38,57 +39,32 @@ export class CandidateWriter {
   records = 0;
   /** Their unit bytes. */
   bytes = 0;
-  readonly #path: string;
-  readonly #temp: string;
-  readonly #file: Deno.FsFile;
-  #buffer: string[] = [];
-  #buffered = 0;
+  readonly #out: BufferedTextFile;
 
-  private constructor(path: string, temp: string, file: Deno.FsFile) {
-    this.#path = path;
-    this.#temp = temp;
-    this.#file = file;
+  private constructor(out: BufferedTextFile) {
+    this.#out = out;
   }
 
   /** Opens `path`'s temporary twin for writing. */
   static async create(path: string): Promise<CandidateWriter> {
-    const temp = tempName(path);
-    const file = await Deno.open(temp, { write: true, create: true, truncate: true });
-    return new CandidateWriter(path, temp, file);
+    return new CandidateWriter(await BufferedTextFile.create(path));
   }
 
   /** Appends one candidate. */
   async add(c: Candidate): Promise<void> {
-    const line = JSON.stringify([c.file, c.index, c.doc, c.score, c.key, c.text]) + "\n";
-    this.#buffer.push(line);
-    this.#buffered += line.length;
     this.records++;
     this.bytes += c.bytes;
-    if (this.#buffered >= 1 << 20) await this.#flush();
+    await this.#out.write(JSON.stringify([c.file, c.index, c.doc, c.score, c.key, c.text]) + "\n");
   }
 
   /** Flushes, closes and renames the file into place. */
-  async close(): Promise<void> {
-    await this.#flush();
-    this.#file.close();
-    await Deno.rename(this.#temp, this.#path);
+  close(): Promise<void> {
+    return this.#out.close();
   }
 
   /** Closes and removes the temporary file. */
-  async abort(): Promise<void> {
-    try {
-      this.#file.close();
-    } catch { /* already closed */ }
-    await Deno.remove(this.#temp).catch(() => {});
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#buffer.length === 0) return;
-    const bytes = encoder.encode(this.#buffer.join(""));
-    this.#buffer = [];
-    this.#buffered = 0;
-    let done = 0;
-    while (done < bytes.length) done += await this.#file.write(bytes.subarray(done));
+  abort(): Promise<void> {
+    return this.#out.abort();
   }
 }
 
@@ -119,12 +95,4 @@ type Row = [number, number, number, number, number, string];
 function isRow(row: unknown): row is Row {
   return Array.isArray(row) && row.length === 6 && row.slice(0, 5).every(Number.isInteger) &&
     typeof row[5] === "string";
-}
-
-const encoder = new TextEncoder();
-let tempCount = 0;
-
-/** A temporary name next to `path` for write-then-rename. */
-export function tempName(path: string): string {
-  return `${path}.tmp-${Deno.pid}-${tempCount++}`;
 }

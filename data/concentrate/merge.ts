@@ -14,7 +14,8 @@
  * pick the random control.
  * @module
  */
-import { type Candidate, CandidateWriter, readCandidates, tempName } from "./candidates.ts";
+import { type Candidate, CandidateWriter, readCandidates } from "./candidates.ts";
+import { tempName } from "./text_file.ts";
 import { KeyHistogram, ScoreHistogram } from "./histogram.ts";
 import { type ConcentrateSettings, type Partial, readPartial } from "./partial.ts";
 import { bucketOf, KEY_BUCKETS, positionOf, randomKey } from "./random_key.ts";

@@ -28,3 +28,4 @@ export * from "./output.ts";
 export * from "./merge.ts";
 export * from "./report.ts";
 export * from "./pipeline.ts";
+export * from "./text_file.ts";

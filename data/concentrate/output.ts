@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { tempName } from "./candidates.ts";
+import { BufferedTextFile } from "./text_file.ts";
 
 /** Counts of an output file. */
 export interface OutputStats {
@@ -33,67 +33,45 @@ export interface OutputStats {
 /** Streams units into a text file. */
 export class UnitWriter {
   readonly stats: OutputStats;
-  readonly #temp: string;
-  readonly #file: Deno.FsFile;
-  #parts: string[] = [];
-  #buffered = 0;
+  readonly #out: BufferedTextFile;
   #lastDoc = -1;
 
-  private constructor(path: string, temp: string, file: Deno.FsFile) {
-    this.stats = { path, units: 0, bytes: 0, documents: 0, fileBytes: 0 };
-    this.#temp = temp;
-    this.#file = file;
+  private constructor(out: BufferedTextFile) {
+    this.stats = { path: out.path, units: 0, bytes: 0, documents: 0, fileBytes: 0 };
+    this.#out = out;
   }
 
   /** Opens `path`'s temporary twin. */
   static async create(path: string): Promise<UnitWriter> {
-    const temp = tempName(path);
-    return new UnitWriter(path, temp, await Deno.open(temp, { write: true, create: true, truncate: true }));
+    return new UnitWriter(await BufferedTextFile.create(path));
   }
 
   /** Appends a unit; an empty line first when it comes from another document than the last one. */
   async add(u: { file: number; doc: number; text: string; bytes: number }): Promise<void> {
     const doc = u.file * 4294967296 + u.doc;
+    let text = `${u.text}\n`;
     if (doc !== this.#lastDoc) {
       if (this.stats.units > 0) {
-        this.#parts.push("\n");
+        text = `\n${text}`;
         this.stats.fileBytes++;
       }
       this.#lastDoc = doc;
       this.stats.documents++;
     }
-    this.#parts.push(u.text, "\n");
-    this.#buffered += u.text.length;
     this.stats.units++;
     this.stats.bytes += u.bytes;
     this.stats.fileBytes += u.bytes;
-    if (this.#buffered >= 1 << 20) await this.#flush();
+    await this.#out.write(text);
   }
 
   /** Flushes, closes and renames into place. */
   async close(): Promise<OutputStats> {
-    await this.#flush();
-    this.#file.close();
-    await Deno.rename(this.#temp, this.stats.path);
+    await this.#out.close();
     return this.stats;
   }
 
   /** Closes and removes the temporary file. */
-  async abort(): Promise<void> {
-    try {
-      this.#file.close();
-    } catch { /* already closed */ }
-    await Deno.remove(this.#temp).catch(() => {});
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#parts.length === 0) return;
-    const bytes = encoder.encode(this.#parts.join(""));
-    this.#parts = [];
-    this.#buffered = 0;
-    let done = 0;
-    while (done < bytes.length) done += await this.#file.write(bytes.subarray(done));
+  abort(): Promise<void> {
+    return this.#out.abort();
   }
 }
-
-const encoder = new TextEncoder();

@@ -9,7 +9,7 @@
  * when its key matches.
  * @module
  */
-import { tempName } from "./candidates.ts";
+import { tempName } from "./text_file.ts";
 import type { ScorerInfo, Tallies } from "./scorer.ts";
 import type { ShardSpec } from "./scan.ts";
 import type { UnitKind } from "./units.ts";
