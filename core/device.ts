@@ -14,7 +14,9 @@
  * @module
  */
 import { loadShader, shaderPath } from "./shaders.ts";
-import { type GpuRuntime, openRuntime } from "./runtime.ts";
+import { type GpuBackend, type GpuRuntime, openRuntime } from "./runtime.ts";
+
+export type { GpuBackend } from "./runtime.ts";
 
 /** WebGPU usage flags, as numbers, so that no runtime's globals are needed. */
 export const BufferUsage = {
@@ -26,25 +28,35 @@ export const BufferUsage = {
 } as const;
 const MAP_MODE_READ = 0x0001;
 
-/** Backends a user can ask for. `auto` picks the runtime that is reliable and fastest here. */
-export type BackendName = "auto" | "dawn" | "deno" | "cpu";
-/** WebGPU runtimes. */
-export type GpuBackend = "dawn" | "deno";
+/**
+ * Backends a user can ask for: `auto` picks the WebGPU runtime that is reliable and fastest here,
+ * `dawn` and `deno` name one, `cpu` runs the CPU reference ops (for the model, when asked for).
+ */
+export const BACKEND_NAMES: readonly ["auto", "dawn", "deno", "cpu"] = ["auto", "dawn", "deno", "cpu"];
+
+/** One of {@linkcode BACKEND_NAMES}. */
+export type BackendName = typeof BACKEND_NAMES[number];
 
 /** A view of `size` 32-bit elements (f32, i32 or u32) at byte `offset` of a device buffer. */
 export interface GpuTensor {
+  /** The device buffer, shared by every view of it. */
   readonly buffer: GPUBuffer;
+  /** Byte offset into `buffer`; a multiple of minStorageBufferOffsetAlignment. */
   readonly offset: number;
+  /** Elements (4 bytes each), not bytes. */
   readonly size: number;
+  /** Names the tensor in errors; a new tensor's buffer carries it as its WebGPU label. */
   readonly label: string;
 }
 
 /** A float parameter of a kernel (plain numbers are u32). */
 export interface F32Param {
+  /** The value, written as an f32. */
   readonly f32: number;
 }
 /** A signed integer parameter of a kernel. */
 export interface I32Param {
+  /** The value, written as an i32. */
   readonly i32: number;
 }
 /** One word of a kernel's uniform `Params` struct (binding 0). */
@@ -56,8 +68,11 @@ export const i32 = (value: number): I32Param => ({ i32: value });
 
 /** A kernel: a WGSL entry point in `shaders/<file>.wgsl`, with optional override constants. */
 export interface KernelSpec {
+  /** The shader: `matmul` for `shaders/matmul.wgsl`, or a path ending in `.wgsl`. */
   readonly file: string;
+  /** The `@compute` function to run. */
   readonly entry: string;
+  /** Values of the shader's `override` declarations; each distinct set is its own pipeline. */
   readonly constants?: Readonly<Record<string, number>>;
 }
 
@@ -75,12 +90,19 @@ export const REQUESTED_LIMITS = [
 
 /** What `doctor` prints. */
 export interface GpuInfo {
+  /** The runtime the device was opened through. */
   backend: GpuBackend;
+  /** The adapter's description (else its device or vendor name): what logs and errors show. */
   adapter: string;
+  /** Adapter vendor as the runtime reports it (may be empty). */
   vendor: string;
+  /** Adapter architecture as the runtime reports it (may be empty). */
   architecture: string;
+  /** The runtime marked the adapter as a fallback (software) one. */
   isFallbackAdapter: boolean;
+  /** The adapter's features, sorted. */
   features: string[];
+  /** The device's values of {@linkcode REQUESTED_LIMITS} and the two offset alignments. */
   limits: Record<string, number>;
 }
 
@@ -99,8 +121,11 @@ const MAX_PARAMS = UNIFORM_SLOT / 4;
 
 /** A WebGPU device with a pipeline cache and a queue of recorded dispatches. */
 export class Gpu {
+  /** The runtime this device was opened through. */
   readonly backend: GpuBackend;
+  /** The underlying WebGPU device, for what this class does not wrap. */
   readonly device: GPUDevice;
+  /** Adapter identity and the device's limits, fixed at open. */
   readonly info: GpuInfo;
   readonly #runtime: GpuRuntime;
   readonly #pipelines = new Map<string, Promise<GPUComputePipeline>>();

@@ -29,12 +29,19 @@
 
 /** The BERT sizes that FLOPs depend on, named as in HuggingFace's `config.json` (a `BertConfig` fits as is). */
 export interface BertSizes {
+  /** Rows of the word-embedding table; the MLM decoder's output width. */
   readonly vocab_size: number;
+  /** Width H of every token's hidden state. */
   readonly hidden_size: number;
+  /** Transformer layers. */
   readonly num_hidden_layers: number;
+  /** Attention heads: the matmuls do not depend on it, the per-score terms (scale, softmax, dropout) do. */
   readonly num_attention_heads: number;
+  /** Width of the feed-forward layer. */
   readonly intermediate_size: number;
+  /** Rows of the position table: counted in the parameters and bounds `seq`; the lookup costs `seq` rows. */
   readonly max_position_embeddings: number;
+  /** Rows of the token-type table. */
   readonly type_vocab_size: number;
 }
 
@@ -91,9 +98,13 @@ export interface StepFlops {
 
 /** Running totals over training steps. */
 export interface FlopsTotals {
+  /** Training steps counted. */
   readonly steps: number;
+  /** Sum of {@linkcode StepFlops.tokens}. */
   readonly tokens: number;
+  /** Sum of {@linkcode StepFlops.sixND}. */
   readonly sixND: number;
+  /** Sum of {@linkcode StepFlops.electra}. */
   readonly electra: number;
 }
 
@@ -361,6 +372,74 @@ export function addStepFlops(total: FlopsTotals, step: StepFlops): FlopsTotals {
 export function flopsAfterSteps(step: StepFlops, steps: number): FlopsTotals {
   if (!Number.isInteger(steps) || steps < 0) fail(`steps must be an integer >= 0, got ${steps}`);
   return { steps, tokens: steps * step.tokens, sixND: steps * step.sixND, electra: steps * step.electra };
+}
+
+/** The FLOPs conventions of METHOD.md §5, by name. */
+export type FlopsConvention = "6nd" | "electra";
+
+/** A masked-LM run's compute: steps, or a FLOPs budget, for a model and step shape. */
+export interface TrainingBudget {
+  /** Sequences per optimizer step. */
+  readonly batch: number;
+  /** Tokens per sequence. */
+  readonly seq: number;
+  /** Prediction slots per sequence (google-research/bert's `max_predictions_per_seq`). */
+  readonly predictionsPerSequence: number;
+  /** Optimizer steps, or null to derive them from `flops`. */
+  readonly steps: number | null;
+  /** The FLOPs budget when `steps` is null. */
+  readonly flops: number | null;
+  /** How `flops` is counted. */
+  readonly convention: FlopsConvention;
+}
+
+/** What a budget comes to: the steps to run and what one costs. */
+export interface TrainingPlan {
+  /** Optimizer steps. */
+  readonly steps: number;
+  /** One step's FLOPs in both conventions. */
+  readonly perStep: StepFlops;
+  /** One step's FLOPs in the budget's convention. */
+  readonly stepCost: number;
+}
+
+/**
+ * The steps of a masked-LM budget: `steps` as given, or the fewest steps whose FLOPs (in the named
+ * convention) reach `flops` ({@linkcode stepsForBudget}). Pre-training and the experiment both
+ * plan with it, so equal budgets give equal steps.
+ *
+ * @example
+ * ```ts
+ * import { planTraining } from "./flops.ts";
+ * const base = {
+ *   vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12,
+ *   intermediate_size: 3072, max_position_embeddings: 512, type_vocab_size: 2,
+ * };
+ * planTraining(base, { batch: 128, seq: 128, predictionsPerSequence: 20, steps: null, flops: 9.6e15,
+ *   convention: "6nd" }).steps; // 892
+ * ```
+ * @throws {RangeError} when neither or both of steps and flops are given, or the budget is less
+ * than one step
+ */
+export function planTraining(config: BertSizes, budget: TrainingBudget): TrainingPlan {
+  const perStep = stepFlops(config, {
+    head: "mlm",
+    batch: budget.batch,
+    seq: budget.seq,
+    predictionsPerSequence: budget.predictionsPerSequence,
+  });
+  const stepCost = budget.convention === "6nd" ? perStep.sixND : perStep.electra;
+  if ((budget.steps === null) === (budget.flops === null)) {
+    fail(`give steps or flops, not ${budget.steps === null ? "neither" : "both"}`);
+  }
+  if (budget.flops !== null && budget.flops < stepCost) {
+    throw new RangeError(
+      `Cannot train: flops ${budget.flops.toExponential(2)} is less than one step (${
+        stepCost.toExponential(2)
+      } ${budget.convention} FLOPs at batch ${budget.batch} x ${budget.seq})`,
+    );
+  }
+  return { steps: budget.steps ?? stepsForBudget(budget.flops!, stepCost), perStep, stepCost };
 }
 
 /**

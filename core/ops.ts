@@ -48,14 +48,19 @@ import type {
  * uploads fill both.
  */
 export interface CpuTensor {
+  /** The elements as floats, what the float kernels read and write. */
   readonly f: Float32Array | Float64Array;
+  /** The elements as integers (ids, labels, token index), what the integer inputs are read from. */
   readonly i: Int32Array;
+  /** Elements, the length of `f` and of `i`. */
   readonly size: number;
+  /** Names the tensor in errors. */
   readonly label: string;
 }
 
 /** Every kernel, forward and backward, plus tensor allocation and transfer. */
 export interface Ops<T> {
+  /** Which backend runs the kernels: the CPU twins or a WebGPU runtime. */
   readonly backend: "cpu" | "dawn" | "deno";
   /** The most elements one kernel may bind from a tensor (bigger tensors are bound as views). */
   readonly maxBinding: number;
@@ -74,7 +79,9 @@ export interface Ops<T> {
   /** Submits recorded work without waiting for it. */
   flush(): Promise<void>;
 
+  /** out (+)= alpha * op(a) op(b) + bias, `batch` products back to back; op transposes per `shape`. */
   matmulForward(out: T, a: T, b: T, bias: T | null, shape: MatmulShape): void;
+  /** Accumulates da, db and dbias (null skips one); `scratch` serves dbias, as in `biasBackward`. */
   matmulBackward(
     da: T | null,
     db: T | null,
@@ -85,8 +92,11 @@ export interface Ops<T> {
     shape: MatmulShape,
     scratch: T | null,
   ): void;
+  /** dbias[c] += sum_r dout[r, c]; `scratch` holds `biasBackwardScratchSize(shape)` elements. */
   biasBackward(dbias: T, dout: T, scratch: T, shape: BiasShape): void;
+  /** LayerNorm of each row of [rows, cols]; also writes each row's `mean` and `rstd` for the backward. */
   layerNormForward(out: T, mean: T, rstd: T, inp: T, weight: T, bias: T, o: LayerNormOptions): void;
+  /** Accumulates dinp, dweight, dbias from the forward's cached `mean` and `rstd`. */
   layerNormBackward(
     dinp: T,
     dweight: T,
@@ -98,13 +108,27 @@ export interface Ops<T> {
     rstd: T,
     shape: LayerNormShape,
   ): void;
+  /** out = inp * Phi(inp): GELU, the exact (erf) form. */
   geluForward(out: T, inp: T, shape: ElementwiseShape): void;
+  /** dinp += dout * GELU'(inp). */
   geluBackward(dinp: T, inp: T, dout: T, shape: ElementwiseShape): void;
+  /** out = tanh(inp) (the pooler's activation). */
   tanhForward(out: T, inp: T, shape: ElementwiseShape): void;
+  /** dinp += dout * (1 - out^2), from the forward's output. */
   tanhBackward(dinp: T, out: T, dout: T, shape: ElementwiseShape): void;
+  /**
+   * Attention probabilities: out = softmax over cols of (scale * inp + mask), inp [batch, heads, rows,
+   * cols]; `mask` is additive, [batch, cols], or null.
+   */
   softmaxForward(out: T, inp: T, mask: T | null, o: SoftmaxOptions): void;
+  /** dinp += the gradient with respect to the forward's pre-scale `inp`, from its output `out`. */
   softmaxBackward(dinp: T, out: T, dout: T, o: SoftmaxOptions): void;
+  /** out [batch * seq, hidden] = word + position + token-type embedding of each token. */
   embeddingForward(out: T, ids: T, typeIds: T, wte: T, wpe: T, wtt: T, shape: EmbeddingShape): void;
+  /**
+   * Accumulates the gradients of the three tables. `order`, `starts` and `tokens` are the uploaded
+   * `buildTokenIndex(ids)`; `shape.uniqueTokens` is its `tokens.length`.
+   */
   embeddingBackward(
     dwte: T,
     dwpe: T,
@@ -117,24 +141,46 @@ export interface Ops<T> {
     tokens: T,
     shape: EmbeddingBackwardShape,
   ): void;
+  /** out = inp * keep / (1 - p), inverted dropout; the mask is a function of (seed, stream, index). */
   dropoutForward(out: T, inp: T, shape: DropoutShape): void;
+  /** dinp += dout * keep / (1 - p), the forward's mask recomputed from the same `shape`. */
   dropoutBackward(dinp: T, dout: T, shape: DropoutShape): void;
+  /** out = a + b. */
   residualForward(out: T, a: T, b: T, shape: ResidualShape): void;
+  /** da += dout, db += dout. */
   residualBackward(da: T, db: T, dout: T, shape: ResidualShape): void;
+  /** [batch, seq, heads * headDim] -> [batch, heads, seq, headDim]. */
   splitHeadsForward(out: T, inp: T, shape: HeadsShape): void;
+  /** dinp += dout permuted back: the inverse of {@linkcode splitHeadsForward}, accumulated. */
   splitHeadsBackward(dinp: T, dout: T, shape: HeadsShape): void;
+  /** [batch, heads, seq, headDim] -> [batch, seq, heads * headDim]. */
   mergeHeadsForward(out: T, inp: T, shape: HeadsShape): void;
+  /** dinp += dout permuted back: the inverse of {@linkcode mergeHeadsForward}, accumulated. */
   mergeHeadsBackward(dinp: T, dout: T, shape: HeadsShape): void;
+  /** out[i, :] = inp[rows[i], :]: the MLM head's predicted positions, the classifier's [CLS] rows. */
   gatherRowsForward(out: T, inp: T, rows: T, shape: GatherShape): void;
+  /** dinp[rows[i], :] += dout[i, :]; `rows` must be distinct (each row then has one writer). */
   gatherRowsBackward(dinp: T, dout: T, rows: T, shape: GatherShape): void;
+  /**
+   * Per row of logits [rows, classes]: losses = logsumexp - the target's logit, correct = 1 when the
+   * argmax is the target; a target < 0 gives 0 and 0.
+   */
   crossEntropyForward(losses: T, correct: T, logits: T, targets: T, shape: CrossEntropyShape): void;
+  /** dlogits += scale * (softmax(logits) - onehot(target)) on the rows whose target is >= 0. */
   crossEntropyBackward(dlogits: T, logits: T, targets: T, shape: CrossEntropyBackwardShape): void;
+  /** losses[r] = (preds[r] - targets[r])^2. */
   mseForward(losses: T, preds: T, targets: T, shape: MseShape): void;
+  /** dpreds += scale * 2 * (preds - targets). */
   mseBackward(dpreds: T, preds: T, targets: T, shape: MseBackwardShape): void;
+  /** out[0] = scale * sum(inp[0..n)); `scratch` holds `reduceScratchSize(n)` elements. */
   sumForward(out: T, scratch: T, inp: T, shape: SumShape): void;
+  /** out[0] = sqrt(sum(inp[0..n)^2)), the global L2 norm; `scratch` as for {@linkcode sumForward}. */
   gradNorm(out: T, scratch: T, inp: T, shape: NormShape): void;
+  /** PyTorch's clip_grad_norm_: grads *= maxNorm / (norm[0] + 1e-6) when that is below 1. */
   clipGradients(grads: T, norm: T, shape: ClipShape): void;
+  /** One AdamW step (torch.optim.AdamW semantics), in place on `params`, `m` and `v`. */
   adamwUpdate(params: T, grads: T, m: T, v: T, o: AdamWOptions): void;
+  /** out[0..n) = value (rounded to f32). */
   fill(out: T, shape: FillShape): void;
 }
 

@@ -3,11 +3,15 @@
  * WebGPU. Only `device.ts` imports this.
  * @module
  */
-import type { GpuBackend } from "./device.ts";
+
+/** WebGPU runtimes: Dawn's Node bindings (npm `webgpu`) or Deno's built-in `navigator.gpu`. */
+export type GpuBackend = "dawn" | "deno";
 
 /** A loaded runtime's entry point. */
 export interface GpuRuntime {
+  /** Which runtime this is. */
   readonly name: GpuBackend;
+  /** Its `navigator.gpu` equivalent, for `requestAdapter`. */
   readonly gpu: GPU;
   /**
    * Awaits a promise of this runtime's device (mapAsync, onSubmittedWorkDone). `sharesCpu`: the

@@ -36,7 +36,9 @@ export interface LinearScheduleOptions {
 
 /** A resolved warm-up + linear-decay schedule. */
 export interface LinearSchedule {
+  /** Peak learning rate, reached at the end of warm-up. */
   readonly baseLr: number;
+  /** Optimizer updates in the whole run; the rate reaches 0 there. */
   readonly totalSteps: number;
   /** Warm-up length in updates, after resolving a ratio. */
   readonly warmupSteps: number;

@@ -39,7 +39,9 @@ export interface ConceptNetReport extends ConceptNetCounts {
 
 /** A loaded graph and its report. */
 export interface ConceptNetLoad {
+  /** The English-English edges kept, relation filter applied. */
   graph: ConceptGraph;
+  /** Counts of what was read, kept and skipped. */
   report: ConceptNetReport;
 }
 

@@ -16,7 +16,9 @@ export type ConceptNetFormat = "assertions" | "extract";
 
 /** A skipped line: its 1-based number and why. */
 export interface MalformedLine {
+  /** 1-based line number in the (decompressed) file. */
   line: number;
+  /** What is wrong with it, e.g. `JSON column is not valid JSON`. */
   reason: string;
 }
 

@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { fmix32 } from "../util/rng.ts";
 import { readTextLines } from "./lines.ts";
 
 /** Where a document came from and what it is called. */
@@ -60,7 +61,9 @@ export type Split = "train" | "validation";
 
 /** How to split: the validation fraction in [0, 1) and the seed of the hash. */
 export interface SplitOptions {
+  /** Fraction of documents sent to validation, in [0, 1); 0 sends all to train. */
   validation: number;
+  /** Seed mixed into the hash: another seed draws another split. */
   seed: number;
 }
 
@@ -190,6 +193,7 @@ export function splitOf(doc: Pick<DocumentInfo, "id" | "title">, options: SplitO
   if (!(options.validation >= 0 && options.validation < 1)) {
     throw new RangeError(`Cannot split: validation fraction must be in [0, 1), got ${options.validation}`);
   }
+  // FNV's low bits mix poorly; murmur3's finaliser spreads them before the value is compared.
   const h = fmix32(fnv1a32(`${options.seed >>> 0}\u0000${doc.id}\u0000${doc.title}`));
   return h / 4294967296 < options.validation ? "validation" : "train";
 }
@@ -202,13 +206,6 @@ export function fnv1a32(text: string): number {
 }
 
 const encoder = new TextEncoder();
-
-// FNV's low bits mix poorly; murmur3's finaliser spreads them before the value is compared.
-function fmix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 function parseDocTag(line: string, path: string): DocumentInfo {
   const id = /\bid="([^"]*)"/.exec(line)?.[1] ?? "";

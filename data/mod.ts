@@ -1,5 +1,7 @@
 /**
- * The data layer: BERT tokenizer, corpus readers and token shards, ConceptNet and GLUE readers.
+ * The data layer: the shipped samples, BERT's tokenizer, corpus readers, packing and token shards,
+ * ConceptNet and its concept matcher and scorer. The concentration pipeline is
+ * `data/concentrate/mod.ts`.
  *
  * @example
  * ```ts
@@ -10,15 +12,16 @@
  * ```
  * @module
  */
+export * from "./samples.ts";
 export * from "./tokenizer.ts";
+export * from "./tokenize_file.ts";
 export * from "./vocab.ts";
 export * from "./lines.ts";
 export * from "./corpus.ts";
 export * from "./packing.ts";
 export * from "./shards.ts";
+export * from "./shard_build.ts";
 export * from "./conceptnet.ts";
 export * from "./concept_words.ts";
 export * from "./concept_matcher.ts";
 export * from "./concept_score.ts";
-export * from "./glue.ts";
-export * from "./glue_tasks.ts";

@@ -30,14 +30,19 @@ export interface TokenizeFn {
 
 /** The ids of the special tokens that packing writes. */
 export interface SpecialIds {
+  /** Id of [CLS], the first id of every sequence. */
   cls: number;
+  /** Id of [SEP], right after the last content id. */
   sep: number;
+  /** Id of [PAD], filling the tail; the attention mask is `id !== pad`. */
   pad: number;
 }
 
 /** Everything packing and shard writing need from a tokenizer and its vocab. */
 export interface PackTokenizer {
+  /** Text to ids, special tokens excluded. */
   tokenize: TokenizeFn;
+  /** Ids of [CLS], [SEP] and [PAD] in this vocab. */
   special: SpecialIds;
   /** Number of ids in the vocab: every id is below it. */
   vocabSize: number;
@@ -47,11 +52,13 @@ export interface PackTokenizer {
 export interface PackOptions {
   /** Length of every sequence, [CLS] and [SEP] included (at least 3). */
   seqLen: number;
+  /** Ids of [CLS], [SEP] and [PAD] to write. */
   special: SpecialIds;
 }
 
 /** Running totals of a packer. */
 export interface PackStats {
+  /** Sequences emitted. */
   sequences: number;
   /** Ids packed, special tokens and padding excluded. */
   tokens: number;

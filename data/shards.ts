@@ -43,6 +43,7 @@
  * @module
  */
 import type { SpecialIds } from "./packing.ts";
+import { temporaryPath, writeAll } from "../util/atomic_write.ts";
 
 /** The format version this code writes and reads. */
 export const SHARD_VERSION = 1;
@@ -56,33 +57,51 @@ const SPLITS: ShardSplit[] = ["all", "train", "validation"];
 
 /** What a shard's header says. */
 export interface ShardHeader {
+  /** Format version the shard was written with ({@linkcode SHARD_VERSION} once checked). */
   version: number;
+  /** FNV-1a 64 of the vocab file the ids index ({@linkcode vocabHash}). */
   vocabHash: bigint;
+  /** Number of ids in that vocab: every stored id is below it. */
   vocabSize: number;
+  /** Ids per sequence, [CLS], [SEP] and padding included. */
   seqLen: number;
+  /** Number of sequences stored. */
   sequences: number;
+  /** Bytes per stored id: 2 (uint16) up to 65,536 vocab ids, else 4 (uint32). */
   idBytes: 2 | 4;
+  /** Which side of the train/validation split the sequences come from. */
   split: ShardSplit;
+  /** Ids of [CLS], [SEP] and [PAD] the sequences were packed with. */
   special: SpecialIds;
   /** Validation fraction used for the split (stored as float32). */
   validation: number;
+  /** Seed of the split's document hash (uint32). */
   seed: number;
 }
 
 /** Options of {@linkcode ShardWriter.create}. */
 export interface ShardWriterOptions {
+  /** FNV-1a 64 of the vocab file ({@linkcode vocabHash}), checked by readers. */
   vocabHash: bigint;
+  /** Number of ids in the vocab: sets the id width, and every id written must be below it. */
   vocabSize: number;
+  /** Ids per sequence, at least 3. */
   seqLen: number;
+  /** Ids of [CLS], [SEP] and [PAD], each inside the vocab. */
   special: SpecialIds;
+  /** Which side of the split the shard holds; default `"all"`. */
   split?: ShardSplit;
+  /** Validation fraction of the split, recorded in the header; default 0. */
   validation?: number;
+  /** Seed of the split, recorded in the header; default 0. */
   seed?: number;
 }
 
 /** What a reader requires of a shard; anything else is refused. */
 export interface ShardExpectation {
+  /** Required vocab hash ({@linkcode hashVocabFile} of the vocab in use); unchecked when absent. */
   vocabHash?: bigint;
+  /** Required sequence length; unchecked when absent. */
   seqLen?: number;
   /** The vocab file, only for the message that says how to re-make the shard. */
   vocabPath?: string;
@@ -128,7 +147,33 @@ export function rerunCommand(path: string, expect: ShardExpectation = {}): strin
 }
 
 /**
- * Writes a shard: ids go to a temporary file next to `path` (`<path>.<pid>.tmp`), which
+ * Whether `path` is a token shard (starts with the shard magic): the one check that tells a shard
+ * from a text corpus. False for a directory or a missing path, which corpus readers then report.
+ *
+ * @example
+ * ```ts
+ * import { isShardFile } from "./shards.ts";
+ * await isShardFile("out/wiki.shard"); // true for a file made by `deno task shards`
+ * ```
+ */
+export async function isShardFile(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    if (!(await Deno.stat(path)).isFile) return false;
+    file = await Deno.open(path);
+  } catch {
+    return false;
+  }
+  try {
+    const head = new Uint8Array(MAGIC.length);
+    return await readUpTo(file, head) === head.length && new TextDecoder().decode(head) === MAGIC;
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Writes a shard: ids go to a temporary file next to `path` (`<path>.<pid>.<n>.tmp`), which
  * {@linkcode ShardWriter.close} renames to `path`, so a crash never leaves a half shard under the
  * real name.
  */
@@ -179,7 +224,7 @@ export class ShardWriter {
       validation: Math.fround(options.validation ?? 0),
       seed: options.seed ?? 0,
     };
-    const tmp = `${path}.${Deno.pid}.tmp`;
+    const tmp = temporaryPath(path);
     let file: Deno.FsFile;
     try {
       file = await Deno.open(tmp, { write: true, create: true, truncate: true });
@@ -435,10 +480,6 @@ async function openShard(path: string): Promise<Deno.FsFile> {
     const why = error instanceof Deno.errors.NotFound ? "no such file" : (error as Error).message;
     throw new Error(`Cannot read shard "${path}": ${why}; make it with \`${rerunCommand(path)}\``);
   }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
 }
 
 async function readUpTo(file: Deno.FsFile, into: Uint8Array): Promise<number> {

@@ -20,7 +20,8 @@
  * @module
  */
 import { BasicScanner } from "./basic_tokenize.ts";
-import { CONTINUATION, DEFAULT_VOCAB, loadVocab, type Vocab } from "./vocab.ts";
+import { DEFAULT_VOCAB } from "./samples.ts";
+import { CONTINUATION, loadVocab, type Vocab } from "./vocab.ts";
 import { TokenSink } from "./wordpiece.ts";
 
 /** Options of {@linkcode BertTokenizer.encode}. */

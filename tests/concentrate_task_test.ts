@@ -1,18 +1,20 @@
 import assert from "node:assert/strict";
 import {
+  concentrate,
+  CONCENTRATE_SETTINGS,
+  concentrateCached,
   type ConcentrateReport,
+  type ConcentrateSettings,
+  concentrationJob,
   detailScorerOf,
   loadScoringGraph,
+  mergeShards,
+  runShard,
   utf8Length,
 } from "../data/concentrate/mod.ts";
-import {
-  concentrateCached,
-  type ConcentrateConfig,
-  DEFAULT_CONCEPTNET,
-  DEFAULT_CORPUS,
-  parseConcentrateArgs,
-  run,
-} from "../tasks/concentrate.ts";
+import { SAMPLE_CONCEPTNET, SAMPLE_CORPUS } from "../data/samples.ts";
+import { readCommand } from "../config/command.ts";
+import { CONCENTRATE_COMMAND } from "../tasks/concentrate.ts";
 import { seededRandom } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url);
@@ -98,12 +100,22 @@ async function fixture(seed = 1): Promise<Fixture> {
   return { dir, conceptnet, corpus, paragraphs };
 }
 
-function config(fx: Fixture, out: string, extra: Partial<ConcentrateConfig> = {}): ConcentrateConfig {
-  return {
-    ...parseConcentrateArgs(["--corpus", ...fx.corpus, "--conceptnet", fx.conceptnet, "--budget", "1KB"]),
-    out: `${fx.dir}/${out}`,
-    ...extra,
-  };
+function config(fx: Fixture, out: string, extra: Partial<ConcentrateSettings> = {}): ConcentrateSettings {
+  return CONCENTRATE_SETTINGS.resolve([{
+    source: "code",
+    values: {
+      corpus: fx.corpus,
+      conceptnet: fx.conceptnet,
+      budget: "1KB",
+      out: `${fx.dir}/${out}`,
+      ...extra,
+    },
+  }]);
+}
+
+/** Concentrates as the command does without --shard or --merge. */
+function run(s: ConcentrateSettings) {
+  return concentrate(concentrationJob(s), s.out);
 }
 
 const read = (dir: string, name: string) => Deno.readTextFile(`${dir}/${name}`);
@@ -174,9 +186,11 @@ Deno.test("worker pools and sharded runs write the same bytes as one inline work
   try {
     await run(config(fx, "w1", { workers: 1 }));
     await run(config(fx, "w2", { workers: 2 }));
-    await run(config(fx, "s0", { workers: 2, shard: { index: 0, count: 2 } }));
-    await run(config(fx, "s1", { workers: 1, shard: { index: 1, count: 2 } }));
-    await run({ ...config(fx, "merged"), merge: [`${fx.dir}/s1`, `${fx.dir}/s0`] });
+    const s0 = config(fx, "s0", { workers: 2 });
+    const s1 = config(fx, "s1", { workers: 1 });
+    await runShard(concentrationJob(s0), { index: 0, count: 2 }, s0.out);
+    await runShard(concentrationJob(s1), { index: 1, count: 2 }, s1.out);
+    await mergeShards([s1.out, s0.out], `${fx.dir}/merged`);
     for (const name of ["concentrated.txt", "random.txt"]) {
       const one = await read(`${fx.dir}/w1`, name);
       assert.ok(one.length > 500);
@@ -191,7 +205,7 @@ Deno.test("worker pools and sharded runs write the same bytes as one inline work
     assert.deepEqual(b.top_edges, a.top_edges);
     assert.deepEqual(b.options.workers, [2]);
     // One file: the workers score batches of it instead of whole files.
-    const one = { corpus: [fx.corpus[1]!], budget: 400 };
+    const one = { corpus: [fx.corpus[1]!], budget: "400B" };
     const [b1, b2] = [
       await run(config(fx, "b1", { ...one, workers: 1 })),
       await run(config(fx, "b2", { ...one, workers: 2 })),
@@ -202,7 +216,8 @@ Deno.test("worker pools and sharded runs write the same bytes as one inline work
       assert.equal(await read(`${fx.dir}/b2`, name), await read(`${fx.dir}/b1`, name), `one file: ${name}`);
     }
     assert.equal(JSON.parse(await read(`${fx.dir}/w2`, "report.json")).shard_runs[0].lanes, 2);
-    const cached = await concentrateCached(config(fx, "w1", { workers: 2 }));
+    const again = config(fx, "w1", { workers: 2 });
+    const cached = await concentrateCached(concentrationJob(again), again.out);
     assert.equal(cached.cached, true, "the worker count is not part of the key");
   } finally {
     await Deno.remove(fx.dir, { recursive: true });
@@ -210,11 +225,13 @@ Deno.test("worker pools and sharded runs write the same bytes as one inline work
 });
 
 Deno.test("concentrate without arguments runs on the shipped samples with a 500KB budget", async () => {
-  const defaults = parseConcentrateArgs([]);
-  assert.deepEqual(defaults.corpus, DEFAULT_CORPUS);
-  assert.equal(defaults.conceptnet, DEFAULT_CONCEPTNET);
-  assert.equal(defaults.budget, 500_000);
-  assert.equal(defaults.out, "out/concentrate-default");
+  const read = await readCommand(CONCENTRATE_COMMAND, []);
+  if (read === "help") throw new Error("help");
+  const defaults = read.settings();
+  assert.deepEqual(defaults.corpus, SAMPLE_CORPUS);
+  assert.equal(defaults.conceptnet, SAMPLE_CONCEPTNET);
+  assert.equal(defaults.budget, "500KB");
+  assert.equal(defaults.out, "out/concentrate");
   const dir = await Deno.makeTempDir();
   try {
     const report = await run({ ...defaults, out: dir, workers: 2 });
@@ -249,7 +266,7 @@ Deno.test("bad flags exit 2 and bad inputs exit 1, each with one error line", as
         /give --budget or --alpha, not both/,
       ],
       [["--corpus", empty, ...out], 2, /give --budget SIZE/],
-      [["--corpus", empty, "--budget", "5XB", ...out], 2, /--budget: .*unknown unit "XB"/],
+      [["--corpus", empty, "--budget", "5XB", ...out], 2, /--budget must be a size such as 500KB, .*"5XB"/],
       [["--unit", "sentence"], 2, /--unit must be one of paragraph, document, window/],
       [["--merge", `${fx.dir}/x`], 2, /--merge needs --out/],
       [

@@ -1,17 +1,16 @@
 import assert from "node:assert/strict";
 import { bertPreset } from "../core/bert/config.ts";
-import { parseExperimentArgs, run } from "../tasks/experiment.ts";
-import {
-  ARM_NAMES,
-  armPretrainConfig,
-  ARMS,
-  experimentBudget,
-  readExperimentFile,
-  resolveExperimentConfig,
-} from "../tasks/experiment/config.ts";
-import { armGlue } from "../tasks/experiment/report.ts";
-import { buildResults, summarizeTask } from "../tasks/glue/results.ts";
-import { UsageError } from "../tasks/_cli.ts";
+import { readCommand } from "../config/command.ts";
+import { readSettingsFile } from "../config/file.ts";
+import type { SettingsLayer } from "../config/settings.ts";
+import { EXPERIMENT_COMMAND } from "../tasks/experiment.ts";
+import { ARM_NAMES, ARMS } from "../experiment/arms.ts";
+import { armPretrainSettings, experimentBudget } from "../experiment/budget.ts";
+import { runExperiment as run } from "../experiment/run.ts";
+import { EXPERIMENT_SETTINGS, type ExperimentSettings } from "../experiment/settings.ts";
+import { armGlue } from "../experiment/report.ts";
+import { buildResults, summarizeTask } from "../glue/results.ts";
+import { UsageError } from "../config/errors.ts";
 import { gpuTestOn, seededRandom } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -23,7 +22,27 @@ const ROOT = new URL("..", import.meta.url).pathname;
 // MLM head (128*128 + 128) + 2*128 + decoder bias 30522 = 47,290.
 const TINY_PARAMETERS = 3_972_864 + 2 * 198_272 + 47_290;
 
-Deno.test("experiment config: defaults, then the file, then flags; unknown and per-arm keys are errors", () => {
+/** Defaults, then a file's values, then flags' values, as the command resolves them. */
+function resolveExperimentConfig(
+  file: Record<string, unknown>,
+  flags: Record<string, unknown> = {},
+  name = "config",
+): ExperimentSettings {
+  const layers: SettingsLayer[] = [{ source: "file", name, values: file }, {
+    source: "flags",
+    values: flags,
+  }];
+  return EXPERIMENT_SETTINGS.resolve(layers);
+}
+
+/** The settings of an experiment command line. */
+async function commandSettings(args: string[]): Promise<ExperimentSettings> {
+  const read = await readCommand(EXPERIMENT_COMMAND, args);
+  if (read === "help") throw new Error("help");
+  return read.settings();
+}
+
+Deno.test("experiment settings: defaults, then the file, then flags; unknown and per-arm keys are errors", async () => {
   const d = resolveExperimentConfig({});
   assert.deepEqual(d.arms, [...ARM_NAMES]);
   assert.equal(d.seeds, 3);
@@ -58,21 +77,25 @@ Deno.test("experiment config: defaults, then the file, then flags; unknown and p
     /pretrain\.masking" is set per arm/,
   );
   assert.throws(() => resolveExperimentConfig({ glue: { epoch: 3 } }), /"glue\.epoch" is not a setting/);
-  assert.throws(() => resolveExperimentConfig({ glue: { lr: -1 } }), /"glue\.lr" must be a positive number/);
-  assert.throws(() => resolveExperimentConfig({ arms: ["general", "nope"] }), /unknown arm "nope"/);
+  assert.throws(() => resolveExperimentConfig({ glue: { lr: -1 } }), /"glue\.lr" cannot be negative/);
+  assert.throws(
+    () => resolveExperimentConfig({ arms: ["general", "nope"] }),
+    /"arms" must be a list of 1 or more values from general, .*"nope"/,
+  );
   assert.throws(() => resolveExperimentConfig({ pretrain: { batch: 0 } }), /batch/);
-  assert.throws(() => parseExperimentArgs(["--arms", "general,general"]), UsageError);
-  assert.throws(() => parseExperimentArgs(["--tasks", "sst3"]), /Unknown GLUE task "sst3"/);
-  assert.throws(() => parseExperimentArgs(["--seeds", "0"]), /--seeds must be a positive integer/);
-  assert.deepEqual(parseExperimentArgs(["--arms", "random,general", "--seeds", "2"]).flags, {
-    arms: ["general", "random"],
-    seeds: 2,
-  });
+  await assert.rejects(() => commandSettings(["--arms", "general,general"]), UsageError);
+  await assert.rejects(
+    () => commandSettings(["--glue.tasks", "sst3"]),
+    /--glue\.tasks must be a list of 1 or more values from CoLA, .*"sst3"/,
+  );
+  await assert.rejects(() => commandSettings(["--seeds", "0"]), /--seeds must be a positive integer/);
+  const flags = await commandSettings(["--arms", "random,general", "--seeds", "2", "--pretrain.lr", "2e-4"]);
+  assert.deepEqual([flags.arms, flags.seeds, flags.pretrain.lr], [["general", "random"], 2, 2e-4]);
 });
 
 Deno.test("paper_base.jsonc resolves to the paper's BERT-base setting", async () => {
-  const path = `${ROOT}tasks/experiment/paper_base.jsonc`;
-  const c = resolveExperimentConfig(await readExperimentFile(path), {}, path);
+  const path = `${ROOT}experiment/paper_base.jsonc`;
+  const c = EXPERIMENT_SETTINGS.resolve([await readSettingsFile(path)]);
   assert.equal(c.pretrain.init, "models/bert-base-uncased");
   assert.equal(c.pretrain.flops, 9.6e15);
   assert.equal(c.pretrain.steps, null);
@@ -99,7 +122,7 @@ Deno.test("the budget is one step count for every equal arm, and general-20x run
   assert.equal(budget.steps, Math.ceil(1.6e12 / perStep));
   assert.equal(budget.steps, 15);
   assert.equal(budget.scaledSteps, 300);
-  const configs = ARM_NAMES.map((arm) => armPretrainConfig(config, budget, arm, `out/${arm}`));
+  const configs = ARM_NAMES.map((arm) => armPretrainSettings(config, budget, arm, `out/${arm}`));
   for (const [i, c] of configs.entries()) {
     const arm = ARM_NAMES[i]!;
     assert.equal(c.steps, arm === "general-20x" ? 300 : 15, arm);
@@ -266,7 +289,7 @@ async function sha256(path: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const QUIET = { progress: { tty: false, write: () => {} } };
+const QUIET = { progress: { tty: false, log: () => {} } };
 
 gpuTestOn(
   "dawn",
@@ -405,7 +428,7 @@ gpuTestOn(
     assert.equal(failed.arms[1]!.status, "failed");
     assert.match(
       failed.arms[1]!.error!,
-      /^Cannot read --conceptnet .*missing\.txt: no such file or directory$/,
+      /^Cannot read conceptnet .*missing\.txt: no such file or directory$/,
     );
     assert.match(
       await Deno.readTextFile(`${dir}/broken/experiment.md`),
@@ -440,7 +463,7 @@ Deno.test("deno task experiment exits 1 when an arm fails, after writing the tab
   }).output();
   const stderr = new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 1, stderr);
-  assert.match(stderr, /experiment: arm random-concept failed: Cannot read --conceptnet/);
+  assert.match(stderr, /experiment: arm random-concept failed: Cannot read conceptnet/);
   assert.match(stderr, /budget per arm: 2 steps of 8 x 64 tokens/);
   const json = JSON.parse(await Deno.readTextFile(`${dir}/exp/experiment.json`));
   assert.equal(json.arms[0].status, "failed");

@@ -6,8 +6,15 @@ import { MlmTrainer } from "../core/bert/trainer.ts";
 import { saveBertDir } from "../core/checkpoint/bert_dir.ts";
 import { cpuOps } from "../core/ops.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
-import { DEFAULT_VOCAB } from "../data/vocab.ts";
-import { type FillMaskConfig, type FillMaskResult, run, topK } from "../tasks/fill_mask.ts";
+import { DEFAULT_VOCAB } from "../data/samples.ts";
+import type { Gpu } from "../core/device.ts";
+import {
+  fillMask,
+  type FillMaskResult,
+  type FillMaskSettings,
+  formatFillMask,
+  topK,
+} from "../pretrain/fill_mask.ts";
 import { assertClose, gpuTest } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url);
@@ -49,20 +56,15 @@ let checkpoint: Promise<string> | undefined;
 const trained = () => checkpoint ??= trainCheckpoint();
 
 async function fill(
-  options: Partial<FillMaskConfig> & { text: string },
+  settings: Partial<FillMaskSettings> & { text: string },
+  gpu?: Gpu,
 ): Promise<{ result: FillMaskResult; out: string; log: string[] }> {
-  let out = "";
   const log: string[] = [];
-  const result = await run({
-    model: await trained(),
-    topK: 5,
-    json: false,
-    backend: "cpu",
-    write: (text) => Promise.resolve(void (out += text)),
-    log: (line) => log.push(line),
-    ...options,
-  });
-  return { result, out, log };
+  const result = await fillMask(
+    { model: await trained(), top_k: 5, backend: "cpu", ...settings },
+    { log: (line) => log.push(line), ...(gpu ? { gpu } : {}) },
+  );
+  return { result, out: formatFillMask(result), log };
 }
 
 async function task(...args: string[]): Promise<{ code: number; stdout: string; errors: string[] }> {
@@ -115,7 +117,7 @@ Deno.test("fill-mask puts mat first on a checkpoint this project trained, on the
 });
 
 Deno.test("fill-mask predicts every [MASK] of a text, in order", async () => {
-  const { result, out } = await fill({ text: "The [MASK] sat on the [MASK].", topK: 3 });
+  const { result, out } = await fill({ text: "The [MASK] sat on the [MASK].", top_k: 3 });
   assert.deepEqual(result.masks.map((m) => m.position), [2, 6]);
   assert.deepEqual(result.masks.map((m) => m.top[0]!.token), ["cat", "mat"]);
   assertRanked(result, 3);
@@ -148,9 +150,9 @@ Deno.test("fill-mask cuts a long text to max_position_embeddings tokens and says
   );
 });
 
-Deno.test("deno task fill-mask --json prints exactly the result of run()", async () => {
+Deno.test("deno task fill-mask --json prints exactly the result of fillMask()", async () => {
   const text = "the cat sat on the [MASK] .";
-  const { result } = await fill({ text, topK: 4 });
+  const { result } = await fill({ text, top_k: 4 });
   const r = await task("--model", await trained(), "--top-k", "4", "--json", "--backend", "cpu", text);
   assert.equal(r.code, 0, r.errors.join("\n"));
   assert.equal(r.stdout, JSON.stringify(result) + "\n");
@@ -159,8 +161,8 @@ Deno.test("deno task fill-mask --json prints exactly the result of run()", async
 
 gpuTest("fill-mask on the device ranks the same top-k as on the CPU", async (g) => {
   const text = "the [MASK] sat on the [MASK] .";
-  const cpu = (await fill({ text, topK: 5 })).result;
-  const gpu = (await fill({ text, topK: 5, gpu: g, backend: g.backend })).result;
+  const cpu = (await fill({ text, top_k: 5 })).result;
+  const gpu = (await fill({ text, top_k: 5, backend: g.backend }, g)).result;
   assert.deepEqual(
     gpu.masks.map((m) => m.top.map((t) => t.id)),
     cpu.masks.map((m) => m.top.map((t) => t.id)),
@@ -189,11 +191,11 @@ Deno.test("fill-mask fails with one line: exit 1 for a missing model, exit 2 for
       ],
       [
         ["--model", model, "--top-k", "0", "x [MASK]"],
-        'error: fill-mask: --top-k must be a positive integer, got "0"',
+        "error: --top-k must be a positive integer, got 0",
       ],
-      [["x [MASK]"], "error: fill-mask: --model DIR is required"],
+      [["x [MASK]"], /^error: --model is required/],
       [["--model", model, "--backend", "vulkan", "x [MASK]"], /--backend must be one of/],
-      [["--model", model, "a [MASK]", "b"], /expected one text/],
+      [["--model", model, "a [MASK]", "b"], /expected one TEXT/],
     ] as const
   ) {
     const r = await task(...args);

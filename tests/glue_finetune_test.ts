@@ -14,15 +14,15 @@ import {
   saveBertDir,
 } from "../core/checkpoint/bert_dir.ts";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../core/checkpoint/safetensors.ts";
-import { readGlue } from "../data/glue.ts";
+import { readGlue } from "../glue/read.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
 import { loadVocab } from "../data/vocab.ts";
-import { encodeExamples, evaluationBatch, IGNORE_LABEL, sequenceLength } from "../tasks/glue/encode.ts";
-import { argmax, labelledRows, TaskFineTuner, type TaskSets } from "../tasks/glue/finetune.ts";
-import { formatDuration, Progress } from "../tasks/glue/progress.ts";
-import { epochPermutation, seededSample, TrainingOrder, trainingSteps } from "../tasks/glue/sampling.ts";
-import { SAMPLE_SEED } from "../tasks/glue/task_data.ts";
-import { parseGlueArgs, run } from "../tasks/glue.ts";
+import { encodeExamples, evaluationBatch, sequenceLength } from "../glue/encode.ts";
+import { IGNORE_LABEL } from "../core/bert/model.ts";
+import { argmax, labelledRows, TaskFineTuner, type TaskSets } from "../glue/finetune.ts";
+import { epochPermutation, seededSample, TrainingOrder, trainingSteps } from "../glue/sampling.ts";
+import { SAMPLE_SEED } from "../glue/task_data.ts";
+import { runGlue } from "../glue/run.ts";
 import { assertClose, messageOf } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -318,7 +318,7 @@ Deno.test("Predictions from padded batches equal those of one example at a time"
       const tuner = new TaskFineTuner(ops, checkpoint, sets, {
         batch,
         dropout: 0.1,
-        progress: { tty: false, write: () => {} },
+        progress: { tty: false, log: () => {} },
       });
       tuner.useCheckpoint();
       // The logits themselves, through the same path as predict().
@@ -348,48 +348,6 @@ Deno.test("argmax() takes the first maximal logit, as torch.argmax; labelledRows
   const inputs = { ids: new Int32Array(3), typeIds: new Int32Array(3), attentionMask: new Int32Array(3) };
   assert.equal(labelledRows({ ...inputs, labels: Int32Array.of(1, IGNORE_LABEL, 0) }), 2);
   assert.equal(labelledRows({ ...inputs, targets: Float32Array.of(0.5, 4, 0) }), 3);
-});
-
-Deno.test("Progress draws in place with \\r on a terminal and plain lines at each tenth elsewhere", () => {
-  let t = 0;
-  const now = () => t;
-  const plain: string[] = [];
-  const bar = new Progress("RTE train", 20, { tty: false, write: (s) => plain.push(s), now });
-  for (let i = 1; i <= 20; i++) {
-    t += 500;
-    bar.update(i, `loss ${i}`);
-  }
-  bar.finish("loss 0.5");
-  assert.equal(plain.length, 10); // 10%, ..., 90%, and the final line
-  assert.equal(plain[0], "RTE train  2/20 steps  2.0 steps/s  ETA 0:09  loss 2\n");
-  assert.equal(plain.at(-1), "RTE train  20/20 steps  in 0:10  loss 0.5\n");
-
-  t = 0;
-  const tty: string[] = [];
-  const live = new Progress("RTE train", 4, {
-    tty: true,
-    write: (s) => tty.push(s),
-    now,
-    width: 4,
-    columns: 200,
-  });
-  t = 1000;
-  live.update(1);
-  t = 1050;
-  live.update(2); // within 100 ms of the last draw: skipped
-  t = 2000;
-  live.update(3);
-  live.finish();
-  assert.deepEqual(tty, [
-    "\rRTE train  [#...]  1/4 steps  1.0 steps/s  ETA 0:03\x1b[K",
-    "\rRTE train  [###.]  3/4 steps  1.5 steps/s  ETA 0:01\x1b[K",
-    "\rRTE train  [###.]  3/4 steps  in 0:02\x1b[K\n",
-  ]);
-  const narrow: string[] = [];
-  const cut = new Progress("RTE train", 4, { tty: true, write: (s) => narrow.push(s), now, columns: 12 });
-  cut.update(4);
-  assert.deepEqual(narrow, ["\rRTE train  \x1b[K"]); // 11 characters: the line never wraps
-  assert.equal(formatDuration(3725), "1:02:05");
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -453,33 +411,21 @@ Deno.test("A tiny BERT fine-tuned on the shipped SST-2 sample beats the majority
     assert.ok(Math.abs(majority - 0.5229) < 1e-4, `majority ${majority}`);
 
     const log: string[] = [];
-    const results = await run({
-      ...parseGlueArgs([
-        "--model",
-        `${dir}/model`,
-        "--data",
-        GLUE,
-        "--tasks",
-        "sst2",
-        "--max-train-examples",
-        "1500",
-        "--lr",
-        "5e-3",
-        "--epochs",
-        "3",
-        "--dropout",
-        "0",
-        "--max-length",
-        "64",
-        "--backend",
-        "cpu",
-        "--out",
-        `${dir}/out`,
-      ]),
-      log: (line) => log.push(line),
-      write: async () => {},
-      progress: { tty: false, write: () => {} },
-    });
+    const results = await runGlue(
+      {
+        model: `${dir}/model`,
+        data: GLUE,
+        tasks: ["SST-2"],
+        max_train_examples: 1500,
+        lr: 5e-3,
+        epochs: 3,
+        dropout: 0,
+        max_length: 64,
+        backend: "cpu",
+        out: `${dir}/out`,
+      },
+      { log: (line) => log.push(line), progress: { tty: false, log: () => {} } },
+    );
     const accuracy = results.tasks["SST-2"]!.metrics["SST-2"]!.accuracy!;
     assert.ok(log.some((l) => l.includes("train 1500 of 67349 (seeded sample, seed 0)")), log.join("\n"));
     assert.ok(accuracy >= majority + 0.1, `accuracy ${accuracy} vs majority ${majority}`);

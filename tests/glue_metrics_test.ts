@@ -20,8 +20,8 @@ import {
   pearson,
   spearman,
   taskScore,
-} from "../tasks/glue/mod.ts";
-import { GLUE_TASKS } from "../data/glue_tasks.ts";
+} from "../glue/mod.ts";
+import { GLUE_TASKS } from "../glue/tasks.ts";
 import { seededRandom } from "./_helpers.ts";
 
 /*

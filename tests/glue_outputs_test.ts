@@ -19,12 +19,12 @@ import {
   submissionPath,
   summarizeTask,
   writeDevPredictions,
-  writeFileAtomic,
   writeResults,
   writeSubmissionFile,
   writeSubmissionZip,
-} from "../tasks/glue/mod.ts";
-import { readGlue } from "../data/glue.ts";
+} from "../glue/mod.ts";
+import { readGlue } from "../glue/read.ts";
+import { writeFileAtomic } from "../util/atomic_write.ts";
 import { seededRandom } from "./_helpers.ts";
 
 const GLUE = new URL("../data/glue", import.meta.url).pathname;

@@ -5,11 +5,12 @@ import { BertClassifier } from "../core/bert/classifier.ts";
 import { BertMlm, initialParameters } from "../core/bert/model.ts";
 import { bertShape } from "../core/bert/shape.ts";
 import { saveBertClassifierDir, saveBertDir } from "../core/checkpoint/bert_dir.ts";
-import { GLUE_TASKS } from "../data/glue_tasks.ts";
-import { DEV_PREDICTIONS_HEADER, SUBMISSION_HEADER } from "../tasks/glue/predictions.ts";
-import type { GlueResults } from "../tasks/glue/results.ts";
-import { GLUE_SUBMISSION_NAMES, GLUE_TEST_SETS } from "../tasks/glue/sets.ts";
-import { type GlueConfig, parseGlueArgs, run } from "../tasks/glue.ts";
+import { GLUE_TASKS } from "../glue/tasks.ts";
+import { DEV_PREDICTIONS_HEADER, SUBMISSION_HEADER } from "../glue/predictions.ts";
+import type { GlueResults } from "../glue/results.ts";
+import { GLUE_SUBMISSION_NAMES, GLUE_TEST_SETS } from "../glue/sets.ts";
+import { readCommand } from "../config/command.ts";
+import { GLUE_COMMAND, type GlueCommandIo, main } from "../tasks/glue.ts";
 import { assertClose, gpuTest, messageOf, seededRandom } from "./_helpers.ts";
 import type { Gpu } from "../core/device.ts";
 
@@ -181,18 +182,19 @@ const setup = () => fixture ??= makeFixture();
 /** Runs the CLI's parse + run in this process, collecting the log and the output. */
 async function glue(
   args: string[],
-  extra: Partial<GlueConfig> = {},
+  extra: GlueCommandIo = {},
 ): Promise<{ results: GlueResults; log: string[]; out: string }> {
   const log: string[] = [];
   let out = "";
-  const results = await run({
-    ...parseGlueArgs(args),
+  const read = await readCommand(GLUE_COMMAND, args);
+  if (read === "help") throw new Error("help");
+  const results = await main(read, {
     log: (line) => log.push(line),
     write: (text) => {
       out += text;
       return Promise.resolve();
     },
-    progress: { tty: false, write: () => {} },
+    progress: { tty: false, log: () => {} },
     ...extra,
   });
   return { results, log, out };
@@ -467,7 +469,7 @@ Deno.test("glue without --model takes the latest pretrain checkpoint, or says to
   const message = await messageOf(() => glue(["--backend", "cpu"], { runsDir: runs }));
   assert.equal(
     message,
-    `No pre-trained checkpoint in "${runs}" (runs/*/checkpoint/model.safetensors): run \`deno task pretrain\` first or pass --model DIR`,
+    `No pre-trained checkpoint in "${runs}" (<run>/checkpoint/model.safetensors): run \`deno task pretrain\` first or pass --model DIR`,
   );
   for (const name of ["20250101-000000-old", "20250102-000000-new", "20250103-000000-empty"]) {
     await Deno.mkdir(`${runs}/${name}/checkpoint`, { recursive: true });
@@ -528,9 +530,9 @@ Deno.test("glue fails with one line, a non-zero exit and nothing written on bad 
     [
       ["--tasks", "rte,foo"],
       2,
-      `error: glue: --tasks: Unknown GLUE task "foo": expected one of CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI`,
+      `error: --tasks must be a list of 1 or more values from CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI or none, got ["rte","foo"]`,
     ],
-    [["--batch", "0"], 2, `error: glue: --batch must be a positive integer, got "0"`],
+    [["--batch", "0"], 2, `error: --batch must be a positive integer, got 0`],
   ];
   await Promise.all(cases.map(async ([args, code, start]) => {
     const child = await new Deno.Command(Deno.execPath(), {

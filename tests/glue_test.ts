@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type GlueFile, parseGlue, readGlue, readGlueFile } from "../data/glue.ts";
+import { type GlueFile, parseGlue, readGlue, readGlueFile } from "../glue/read.ts";
 import {
   GLUE_TASK_NAMES,
   GLUE_TASKS,
@@ -7,7 +7,7 @@ import {
   type GlueSplit,
   glueTask,
   type GlueTaskName,
-} from "../data/glue_tasks.ts";
+} from "../glue/tasks.ts";
 
 const GLUE = new URL("../data/glue", import.meta.url).pathname;
 

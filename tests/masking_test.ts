@@ -18,7 +18,6 @@ import {
   curriculumStages,
   eligibleTokens,
   evenBoundaries,
-  IGNORE_LABEL,
   maskBatch,
   type MaskedSequence,
   type Masker,
@@ -28,7 +27,8 @@ import {
   roundHalfEven,
   sequenceRng,
   stageAt,
-} from "../tasks/masking/mod.ts";
+} from "../masking/mod.ts";
+import { IGNORE_LABEL } from "../core/bert/model.ts";
 
 const tok = await BertTokenizer.load();
 const vocab = tok.vocab;

@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { hashVocabFile, ShardWriter } from "../data/shards.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
-import { DEFAULT_VOCAB } from "../data/vocab.ts";
-import { UsageError } from "../tasks/_cli.ts";
-import { markPredictions, type MasksReport, parseMasksArgs, run } from "../tasks/masks.ts";
+import { DEFAULT_VOCAB } from "../data/samples.ts";
+import { UsageError } from "../config/errors.ts";
+import { readCommand } from "../config/command.ts";
+import { formatMasksReport, inspectMasking, markPredictions, type MasksReport } from "../masking/inspect.ts";
+import { MASKS_COMMAND } from "../tasks/masks.ts";
+
+/** The settings of a `deno task masks` command line. */
+async function masksArgs(args: string[]) {
+  const run = await readCommand(MASKS_COMMAND, args);
+  if (run === "help") throw new Error("help");
+  return run.settings();
+}
 
 const ROOT = new URL("..", import.meta.url);
 const tok = await BertTokenizer.load();
@@ -85,7 +94,7 @@ Deno.test("deno task masks --json reports concept masking over a small corpus en
     corpus,
     "--conceptnet",
     conceptnet,
-    "--strategy",
+    "--masking",
     "concept",
     "--sequences",
     "30",
@@ -99,7 +108,7 @@ Deno.test("deno task masks --json reports concept masking over a small corpus en
   ]);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as MasksReport;
-  assert.equal(report.strategy, "concept");
+  assert.equal(report.masking, "concept");
   assert.equal(report.seq_len, 64);
   assert.equal(report.stats.sequences, 30);
   assert.equal(report.examples.length, 4);
@@ -120,7 +129,7 @@ Deno.test("deno task masks prints marked sequences and a summary; the curriculum
     corpus,
     "--conceptnet",
     conceptnet,
-    "--strategy",
+    "--masking",
     "bert",
     "--sequences",
     "20",
@@ -130,14 +139,13 @@ Deno.test("deno task masks prints marked sequences and a summary; the curriculum
   assert.match(r.stdout, /#0: \[CLS\] /);
   assert.match(r.stdout, /predicted +\d+\.\d+% of \d+ eligible tokens/);
   assert.match(r.stdout, /span wholeness +\d+\.\d+% of \d+ touched spans/);
-  const written: string[] = [];
-  const report = await run({
-    ...parseMasksArgs([
+  const report = await inspectMasking(
+    await masksArgs([
       "--corpus",
       corpus,
       "--conceptnet",
       conceptnet,
-      "--strategy",
+      "--masking",
       "curriculum",
       "--basic-concepts",
       "2",
@@ -148,15 +156,14 @@ Deno.test("deno task masks prints marked sequences and a summary; the curriculum
       "--sequences",
       "20",
     ]),
-    write: (t) => written.push(t),
-  });
+  );
   assert.equal(report.stage, 1);
   // 9 concepts, ids in first-seen order: ice cream, dessert, freezer, cat, animal, climb tree,
   // strawberry, field, fruit. Degree 2: ice cream, dessert, cat, strawberry, fruit; all occur but
   // climb tree, so ids break the tie: stage 1 = {ice cream, dessert}; stage 2 adds their neighbours
   // freezer and fruit; stage 3 is all 9.
   assert.deepEqual(report.stage_sizes, [2, 4, 9]);
-  assert.match(written[0]!, /stage 1 \(concepts per stage: 2, 4, 9\)/);
+  assert.match(formatMasksReport(report), /stage 1 \(concepts per stage: 2, 4, 9\)/);
 });
 
 Deno.test("deno task masks reads a token shard as its corpus", async () => {
@@ -174,19 +181,18 @@ Deno.test("deno task masks reads a token shard as its corpus", async () => {
       await writer.write([cls, ...ids, sep, ...new Array(16 - ids.length - 2).fill(pad)]);
     }
     await writer.close();
-    const report = await run({
-      ...parseMasksArgs([
+    const report = await inspectMasking(
+      await masksArgs([
         "--corpus",
         path,
         "--conceptnet",
         conceptnet,
-        "--strategy",
+        "--masking",
         "concept",
         "--max-predictions",
         "5",
       ]),
-      write: () => {},
-    });
+    );
     assert.equal(report.seq_len, 16);
     assert.equal(report.stats.sequences, 5);
     assert.equal(report.stats.eligible, 5 * ids.length);
@@ -199,7 +205,7 @@ Deno.test("deno task masks fails with one line: exit 1 for bad input, exit 2 for
   const missing = await masks(["--corpus", "/no/such/corpus.txt", "--conceptnet", conceptnet]);
   assert.equal(missing.code, 1);
   assert.deepEqual(missing.stderr.trim().split("\n"), [
-    `error: Cannot read corpus file "/no/such/corpus.txt": no such file`,
+    `error: Cannot read corpus "/no/such/corpus.txt": no such file or directory`,
   ]);
   const empty = await tempFile("\n\n", ".txt");
   try {
@@ -209,30 +215,30 @@ Deno.test("deno task masks fails with one line: exit 1 for bad input, exit 2 for
   } finally {
     await Deno.remove(empty);
   }
-  const bad = await masks(["--strategy", "spanbert"]);
+  const bad = await masks(["--masking", "spanbert"]);
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.trim().split("\n").length, 1);
-  assert.match(bad.stderr, /--strategy must be one of bert, bernoulli, concept, curriculum/);
+  assert.match(bad.stderr, /--masking must be one of bert, bernoulli, concept, curriculum/);
 });
 
-Deno.test("parseMasksArgs() fills the defaults and names the bad flag", () => {
-  const c = parseMasksArgs([]);
-  assert.equal(c.strategy, "concept");
-  assert.equal(c.seqLen, 128);
-  assert.equal(c.maxPredictions, 20);
+Deno.test("the masks command fills the defaults and names the bad flag", async () => {
+  const c = await masksArgs([]);
+  assert.equal(c.masking, "concept");
+  assert.equal(c.seq_len, 128);
+  assert.equal(c.max_predictions, 20);
   assert.deepEqual(c.boundaries, [1000, 2000, 3000, 4000]);
-  assert.match(c.corpus, /enwiki-2015-wikiextractor\/AA\/wiki_00\.gz$/);
+  assert.match(c.corpus[0]!, /enwiki-2015-wikiextractor\/AA\/wiki_00\.gz$/);
   assert.match(c.conceptnet, /cn100k\/train100k\.txt\.gz$/);
   const cases: [string[], RegExp][] = [
-    [["--step=-1"], /--step must be an integer >= 0, got "-1"/],
-    [["--sequences", "0"], /--sequences must be an integer >= 1/],
+    [["--step=-1"], /--step cannot be negative: expected an integer >= 0, got -1/],
+    [["--sequences", "0"], /--sequences must be a positive integer, got 0/],
     [["--boundaries", "5,2"], /--boundaries must be ascending/],
     [["--seq-len", "16", "--max-predictions", "17"], /must not exceed --seq-len/],
-    [["--nope"], /masks: Unknown option '--nope'/],
+    [["--nope"], /unknown option --nope/],
   ];
   for (const [args, message] of cases) {
-    assert.throws(
-      () => parseMasksArgs(args),
+    await assert.rejects(
+      () => masksArgs(args),
       (e: Error) => e instanceof UsageError && message.test(e.message),
     );
   }

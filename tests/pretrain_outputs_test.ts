@@ -1,19 +1,13 @@
 /**
  * The pre-training run's output files: metrics.jsonl (append, reopen, resume), metrics.csv,
- * loss.svg, summary.json/md, and the progress lines printed when stderr is not a terminal.
+ * loss.svg, summary.json/md.
  */
 import assert from "node:assert/strict";
 import { parseString } from "fast-csv";
-import {
-  type EvalRecord,
-  type MetricRecord,
-  MetricsLog,
-  type StepRecord,
-} from "../tasks/pretrain/metrics_log.ts";
-import { formatMetricsCsv, writeMetricsCsv } from "../tasks/pretrain/metrics_csv.ts";
-import { lossPlotSpec, lossPoints, writeLossPlot } from "../tasks/pretrain/loss_plot.ts";
-import { formatSummary, type RunSummary, writeSummary } from "../tasks/pretrain/summary.ts";
-import { formatDuration, Progress, type ProgressStream } from "../tasks/pretrain/progress.ts";
+import { type EvalRecord, type MetricRecord, MetricsLog, type StepRecord } from "../pretrain/metrics_log.ts";
+import { formatMetricsCsv, writeMetricsCsv } from "../pretrain/metrics_csv.ts";
+import { lossPlotSpec, lossPoints, writeLossPlot } from "../pretrain/loss_plot.ts";
+import { formatSummary, type RunSummary, writeSummary } from "../pretrain/summary.ts";
 
 function train(step: number, loss = 10 - step / 10): StepRecord {
   return {
@@ -354,114 +348,4 @@ Deno.test("formatSummary prints the final numbers, and how to resume an interrup
   assert.match(interrupted, /: interrupted after 120\/400 steps/);
   assert.match(interrupted, /validation loss n\/a \(final\), n\/a \(best\), accuracy n\/a/);
   assert.match(interrupted, /outputs: runs\/20250101-tiny \(continue with --resume runs\/20250101-tiny\)$/);
-});
-
-/** A clock the test moves: the first step at 6 s (compilation), then 2 s a step. */
-function stepClock(): { now: () => number; at: (step: number) => void } {
-  let t = 0;
-  return { now: () => t, at: (step) => (t = 6000 + 2000 * (step - 1)) };
-}
-
-Deno.test("Progress prints a plain line every `every` steps and at the last step when not a terminal", () => {
-  const lines: string[] = [];
-  const clock = stepClock();
-  const progress = new Progress({
-    total: 10,
-    every: 3,
-    tty: false,
-    log: (l) => lines.push(l),
-    now: clock.now,
-  });
-  for (let step = 1; step <= 10; step++) {
-    clock.at(step);
-    progress.update({
-      step,
-      loss: 10 - step / 4,
-      tokensPerS: 1234.4,
-      lr: 4.5e-4,
-      valLoss: step >= 5 ? 8.5 : undefined,
-    });
-    if (step === 5) progress.message("eval: val_loss 8.500");
-  }
-  progress.message("saved checkpoint");
-  progress.stop();
-  progress.stop();
-  // The rate counts from the first step (2 s a step), not from construction.
-  assert.deepEqual(lines, [
-    "step 3/10 loss 9.250 lr 4.5e-4 1,234 tokens/s eta 14s",
-    "eval: val_loss 8.500",
-    "step 6/10 loss 8.500 val_loss 8.500 lr 4.5e-4 1,234 tokens/s eta 8s",
-    "step 9/10 loss 7.750 val_loss 8.500 lr 4.5e-4 1,234 tokens/s eta 2s",
-    "step 10/10 loss 7.500 val_loss 8.500 lr 4.5e-4 1,234 tokens/s eta 0s",
-    "saved checkpoint",
-  ]);
-});
-
-Deno.test("Progress prints the last step on stop when a run is interrupted between lines", () => {
-  const lines: string[] = [];
-  const clock = stepClock();
-  const progress = new Progress({
-    total: 400,
-    startStep: 100,
-    tty: false,
-    log: (l) => lines.push(l),
-    now: clock.now,
-  });
-  assert.equal(progress.every, 8); // floor(400 / 50)
-  for (let step = 101; step <= 110; step++) {
-    clock.at(step - 100);
-    progress.update({ step, loss: 3, tokensPerS: 99.6, lr: 0 });
-  }
-  progress.stop();
-  // 6 s for 3 steps from step 101 to 104 => 2 s/step; 296 left => 592 s.
-  assert.deepEqual(lines, [
-    "step 104/400 loss 3.000 lr 0 100 tokens/s eta 9m52s",
-    "step 110/400 loss 3.000 lr 0 100 tokens/s eta 9m40s",
-  ]);
-});
-
-Deno.test("Progress before a second step measures the rate from its construction", () => {
-  const lines: string[] = [];
-  let t = 0;
-  const progress = new Progress({ total: 5, every: 1, tty: false, log: (l) => lines.push(l), now: () => t });
-  t = 4000;
-  progress.update({ step: 1, loss: 1, tokensPerS: 10, lr: 1e-3 });
-  progress.stop();
-  assert.deepEqual(lines, ["step 1/5 loss 1.000 lr 1.0e-3 10 tokens/s eta 16s"]);
-});
-
-Deno.test("Progress on a terminal draws a cli-progress bar and prints messages above it", () => {
-  let out = "";
-  const stream: ProgressStream = {
-    isTTY: true,
-    columns: 200,
-    write: (chunk: string) => {
-      out += chunk;
-      return true;
-    },
-  };
-  const logged: string[] = [];
-  const progress = new Progress({ total: 4, tty: true, stream, log: (l) => logged.push(l) });
-  progress.update({ step: 1, loss: 7.25, tokensPerS: 2048, lr: 1e-4 });
-  progress.message("saved a checkpoint at step 1");
-  progress.update({ step: 4, loss: 6.5, tokensPerS: 2048, lr: 1e-4, valLoss: 6.75 });
-  progress.stop();
-  assert.deepEqual(logged, [], "nothing goes to the plain log");
-  assert.match(out, /saved a checkpoint at step 1\n/);
-  // The bar's last drawing: the final state.
-  // deno-lint-ignore no-control-regex
-  const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
-  assert.match(
-    plain,
-    /step 4\/4 \[=+\] loss 6\.500 val 6\.750 \| 2,048 tokens\/s \| eta 0s \| lr 1\.0e-4\s*$/,
-  );
-});
-
-Deno.test("formatDuration writes seconds, minutes and hours", () => {
-  assert.equal(formatDuration(0), "0s");
-  assert.equal(formatDuration(59.4), "59s");
-  assert.equal(formatDuration(192), "3m12s");
-  assert.equal(formatDuration(3599), "59m59s");
-  assert.equal(formatDuration(3725), "1h02m");
-  assert.equal(formatDuration(Infinity), "?");
 });

@@ -5,10 +5,12 @@ import { bertPreset } from "../core/bert/config.ts";
 import { bertShape } from "../core/bert/shape.ts";
 import { MlmTrainer } from "../core/bert/trainer.ts";
 import { cpuOps } from "../core/ops.ts";
-import { readConfigFile, resolveConfig } from "../tasks/pretrain/config.ts";
-import { BLOCK, EpochOrder } from "../tasks/pretrain/batches.ts";
-import { run as fillMask } from "../tasks/fill_mask.ts";
-import { parsePretrainArgs } from "../tasks/pretrain.ts";
+import { PRETRAIN_SETTINGS, type PretrainSettings } from "../pretrain/settings.ts";
+import { BLOCK, EpochOrder } from "../pretrain/batches.ts";
+import { fillMask } from "../pretrain/fill_mask.ts";
+import { readCommand } from "../config/command.ts";
+import { readSettingsFile } from "../config/file.ts";
+import { PRETRAIN_COMMAND } from "../tasks/pretrain.ts";
 import { gpuTestOn } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -63,30 +65,38 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-Deno.test("pretrain config: defaults, then the file, then flags; unknown keys and bad values are errors", async () => {
-  const config = resolveConfig({ lr: 2e-4, batch: 64 }, { lr: 3e-4 });
+Deno.test("pretrain settings: defaults, then the file, then flags; unknown keys and bad values are errors", async () => {
+  const resolve = (file: Partial<PretrainSettings>, flags: Partial<PretrainSettings>) =>
+    PRETRAIN_SETTINGS.resolve([
+      { source: "file", name: "run.json", values: file },
+      { source: "flags", values: flags },
+    ]);
+  const config = resolve({ lr: 2e-4, batch: 64 }, { lr: 3e-4 });
   assert.equal(config.lr, 3e-4);
   assert.equal(config.batch, 64);
   assert.equal(config.masking, "concept");
   assert.throws(
-    () => resolveConfig({ learning_rate: 1 } as never, {}, "run.json"),
-    /unknown setting run.json: "learning_rate"/,
+    () => resolve({ learning_rate: 1 } as never, {}),
+    /run.json: "learning_rate" is not a setting of pretrain/,
   );
-  assert.throws(() => resolveConfig({}, { preset: "huge" as never }), /--preset: .*"huge"/);
-  assert.throws(() => resolveConfig({}, { batch: 30, grad_accum: 4 }), /not a multiple of --grad-accum/);
-  assert.throws(() => resolveConfig({}, { steps: 5, flops: 1e12 }), /not both/);
+  assert.throws(() => resolve({}, { preset: "huge" as never }), /--preset must be one of tiny, .*"huge"/);
+  assert.throws(() => resolve({}, { batch: 30, grad_accum: 4 }), /not a multiple of --grad-accum/);
+  assert.throws(() => resolve({}, { steps: 5, flops: 1e12 }), /not both/);
   // Naming --steps drops the default FLOPs budget.
-  assert.equal(resolveConfig({}, { steps: 5 }).flops, null);
+  assert.equal(resolve({}, { steps: 5 }).flops, null);
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(
     `${dir}/c.jsonc`,
     `{\n  // a comment\n  "masking": "bert", /* more */ "steps": 3,\n}\n`,
   );
-  const file = await readConfigFile(`${dir}/c.jsonc`);
-  assert.deepEqual(file, { masking: "bert", steps: 3 });
+  const file = await readSettingsFile(`${dir}/c.jsonc`);
+  assert.deepEqual(file.values, { masking: "bert", steps: 3 });
   await Deno.remove(dir, { recursive: true });
-  assert.throws(() => parsePretrainArgs(["--lr", "fast"]), /--lr must be a number/);
-  assert.throws(() => parsePretrainArgs(["--no-such-flag", "1"]), /no-such-flag/);
+  await assert.rejects(
+    () => readCommand(PRETRAIN_COMMAND, ["--lr", "fast"]),
+    /--lr must be a positive number/,
+  );
+  await assert.rejects(() => readCommand(PRETRAIN_COMMAND, ["--no-such-flag", "1"]), /no-such-flag/);
 });
 
 Deno.test("EpochOrder is a permutation per epoch, seeded, and differs between epochs", () => {
@@ -179,17 +189,11 @@ gpuTestOn("dawn", "pretrain runs end to end through the CLI and writes every out
   for (const f of ["model.safetensors", "config.json", "vocab.txt", "optimizer.safetensors"]) {
     assert.ok(await exists(`${out}/checkpoint/${f}`), f);
   }
-  let printed = "";
-  await fillMask({
-    model: `${out}/checkpoint`,
-    text: "the cat sat on the [MASK].",
-    topK: 3,
-    json: true,
-    backend: "cpu",
-    write: (t) => Promise.resolve(void (printed += t)),
-    log: () => {},
-  });
-  assert.equal(JSON.parse(printed).masks[0].top.length, 3);
+  const filled = await fillMask(
+    { model: `${out}/checkpoint`, text: "the cat sat on the [MASK].", top_k: 3, backend: "cpu" },
+    { log: () => {} },
+  );
+  assert.equal(filled.masks[0]!.top.length, 3);
   await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
 });
 
@@ -253,26 +257,30 @@ gpuTestOn(
   },
 );
 
-gpuTestOn("dawn", "pretrain refuses bad input with one line, exit code 1 and nothing written", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pretrain_bad_" });
-  await Deno.mkdir(`${dir}/not-a-bert`);
-  const cases: [string[], RegExp][] = [
-    [["--corpus", `${dir}/missing.txt`], /--corpus .*missing\.txt: no such file/],
-    [["--preset", "huge"], /--preset/],
-    [["--init", `${dir}/not-a-bert`], /not-a-bert/],
-    [["--flops", "1"], /--flops 1\.00e\+0 is less than one step/],
-  ];
-  for (const [args, message] of cases) {
-    const out = `${dir}/out`;
-    const r = await pretrain([...args, "--out", out], "dawn");
-    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
-    const last = r.stderr.trim().split("\n").at(-1)!;
-    assert.match(last, /^error: /);
-    assert.match(last, message);
-    assert.equal(await exists(out), false, `${args.join(" ")} wrote ${out}`);
-  }
-  await Deno.remove(dir, { recursive: true });
-});
+gpuTestOn(
+  "dawn",
+  "pretrain refuses bad input with one line, exit code 1 (data) or 2 (settings), nothing written",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pretrain_bad_" });
+    await Deno.mkdir(`${dir}/not-a-bert`);
+    const cases: [string[], number, RegExp][] = [
+      [["--corpus", `${dir}/missing.txt`], 1, /corpus .*missing\.txt: no such file/],
+      [["--preset", "huge"], 2, /--preset must be one of/],
+      [["--init", `${dir}/not-a-bert`], 1, /not-a-bert/],
+      [["--flops", "1"], 2, /flops 1\.00e\+0 is less than one step/],
+    ];
+    for (const [args, code, message] of cases) {
+      const out = `${dir}/out`;
+      const r = await pretrain([...args, "--out", out], "dawn");
+      assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      const last = r.stderr.trim().split("\n").at(-1)!;
+      assert.match(last, /^error: /);
+      assert.match(last, message);
+      assert.equal(await exists(out), false, `${args.join(" ")} wrote ${out}`);
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+);
 
 globalThis.addEventListener("unload", () => {
   try {

@@ -12,23 +12,21 @@ import {
   vocabHash,
 } from "../data/shards.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
-import { DEFAULT_VOCAB } from "../data/vocab.ts";
-import { parseShardsArgs, run, type ShardsSummary, validationPath } from "../tasks/shards.ts";
+import { DEFAULT_VOCAB } from "../data/samples.ts";
+import { buildShards, type ShardsSummary, validationPath } from "../data/shard_build.ts";
+import { readCommand } from "../config/command.ts";
+import { SHARDS_COMMAND } from "../tasks/shards.ts";
+import { keyedRng } from "../util/rng.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WIKI_00 = `${ROOT}data/corpus/enwiki-2015-wikiextractor/AA/wiki_00.gz`;
 const BERT_VOCAB = `${ROOT}data/bert-base-uncased/vocab.txt`;
 const SPECIAL = { cls: 2, sep: 3, pad: 0 };
 
-/** A small seeded generator (mulberry32), so every input here is reproducible. */
+/** A seeded stream of the project's generator, so every input here is reproducible. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = keyedRng([seed]);
+  return () => rng.next();
 }
 
 /** FNV-1a 64 with BigInt, byte by byte, straight from the definition. */
@@ -225,7 +223,9 @@ Deno.test("a shard is written under a temporary name and only renamed when close
     const options = { vocabHash: 1n, vocabSize: 10, seqLen: 4, special: SPECIAL };
     const writer = await ShardWriter.create(path, options);
     await writer.write([2, 5, 3, 0]);
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [`t.shard.${Deno.pid}.tmp`]);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.equal(names.length, 1, names.join(" "));
+    assert.match(names[0]!, new RegExp(`^t\\.shard\\.${Deno.pid}\\.\\d+\\.tmp$`));
     await assert.rejects(writer.write([2, 10, 3, 0]), /id 10 is outside the vocab of 10/);
     await assert.rejects(writer.write([2, 3, 0]), /sequence has 3 ids, expected 4/);
     await writer.abort();
@@ -314,7 +314,7 @@ function toyTokenizer(): { vocabText: string; tokenizer: PackTokenizer } {
   };
 }
 
-Deno.test("run() shards the shipped wiki_00.gz: counts add up, the split holds, output is deterministic", async () => {
+Deno.test("buildShards() packs the shipped wiki_00.gz: counts add up, the split holds, output is deterministic", async () => {
   await inTempDir(async (dir) => {
     const { vocabText, tokenizer } = toyTokenizer();
     const vocab = `${dir}/vocab.txt`;
@@ -322,21 +322,12 @@ Deno.test("run() shards the shipped wiki_00.gz: counts add up, the split holds, 
     const config = {
       corpus: [WIKI_00],
       vocab,
-      seqLen: 64,
+      seq_len: 64,
       out: `${dir}/out/wiki.shard`,
       validation: 0.2,
       seed: 1,
-      json: true,
-      tokenizer,
     };
-    const log = console.log;
-    console.log = () => {};
-    let summary: ShardsSummary;
-    try {
-      summary = await run(config);
-    } finally {
-      console.log = log;
-    }
+    const summary: ShardsSummary = await buildShards(config, { tokenizer });
     assert.equal(summary.documents, 38);
     assert.equal(summary.files, 1);
     assert.equal(validationPath(config.out), `${dir}/out/wiki.validation.shard`);
@@ -366,12 +357,7 @@ Deno.test("run() shards the shipped wiki_00.gz: counts add up, the split holds, 
       assert.equal(ids.filter((x) => x === SPECIAL.cls).length, s.sequences);
     }
     const first = await Deno.readFile(config.out);
-    console.log = () => {};
-    try {
-      await run(config);
-    } finally {
-      console.log = log;
-    }
+    await buildShards(config, { tokenizer });
     assert.deepEqual(await Deno.readFile(config.out), first);
     assert.deepEqual([...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort(), [
       "wiki.shard",
@@ -380,17 +366,24 @@ Deno.test("run() shards the shipped wiki_00.gz: counts add up, the split holds, 
   });
 });
 
-Deno.test("parseShardsArgs() reads every flag and applies the defaults", () => {
-  assert.deepEqual(parseShardsArgs(["--corpus", "a", "--corpus=b", "--out", "o.shard"]), {
+/** The settings and options of a `deno task shards` command line. */
+async function shardsArgs(args: string[]) {
+  const run = await readCommand(SHARDS_COMMAND, args);
+  if (run === "help") throw new Error("help");
+  return { ...run.settings(), json: run.options.json };
+}
+
+Deno.test("the shards command reads every flag and applies the defaults", async () => {
+  assert.deepEqual(await shardsArgs(["--corpus", "a", "--corpus=b", "--out", "o.shard"]), {
     corpus: ["a", "b"],
     vocab: DEFAULT_VOCAB,
-    seqLen: 128,
+    seq_len: 128,
     out: "o.shard",
     validation: 0.01,
     seed: 1,
     json: false,
   });
-  const c = parseShardsArgs([
+  const c = await shardsArgs([
     "--corpus",
     "d",
     "--out",
@@ -403,7 +396,7 @@ Deno.test("parseShardsArgs() reads every flag and applies the defaults", () => {
     "7",
     "--json",
   ]);
-  assert.deepEqual([c.seqLen, c.validation, c.seed, c.json], [256, 0, 7, true]);
+  assert.deepEqual([c.seq_len, c.validation, c.seed, c.json], [256, 0, 7, true]);
   assert.equal(validationPath("o"), "o.validation");
   assert.equal(validationPath("a.b/c"), "a.b/c.validation");
 });
@@ -454,10 +447,10 @@ Deno.test("the shards command exits 2 on bad flags and 1 on bad files, with one 
     [["--corpus", "x", "--out", "o", "--seq-len", "abc"], 2, /--seq-len must be an integer >= 3, got "abc"/],
     [["--corpus", "x", "--out", "o", "--seq-len", "2"], 2, /--seq-len must be an integer >= 3/],
     [["--corpus", "x", "--out", "o", "--validation", "1.5"], 2, /--validation must be a number in \[0, 1\)/],
-    [["--corpus", "x", "--out", "o", "--seed=-1"], 2, /--seed must be an integer/],
-    [["--corpus", "x", "--out", "o", "--frobnicate"], 2, /Unknown option '--frobnicate'/],
-    [["--corpus", "x"], 2, /--out FILE is required/],
-    [["--out", "o"], 2, /--corpus FILE\|DIR is required/],
+    [["--corpus", "x", "--out", "o", "--seed=-1"], 2, /--seed cannot be negative: expected an integer/],
+    [["--corpus", "x", "--out", "o", "--frobnicate"], 2, /unknown option --frobnicate/],
+    [["--corpus", "x"], 2, /--out is required/],
+    [["--out", "o"], 2, /--corpus is required/],
     [["--corpus", "x", "--out", "o", "extra"], 2, /unexpected argument "extra"/],
     [
       ["--corpus", "/nonexistent/wiki", "--out", "o"],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { BertTokenizer } from "../data/tokenizer.ts";
-import { WIKI_SAMPLE } from "../tasks/bench/tokenize.ts";
+import { SAMPLE_CORPUS as WIKI_SAMPLE } from "../data/samples.ts";
 
 const ROOT = new URL("..", import.meta.url);
 const tok = await BertTokenizer.load();
@@ -75,11 +75,11 @@ Deno.test("tokenize reads a gzipped Wikipedia file: same line count, same ids as
 Deno.test("tokenize rejects bad flags and arguments with exit code 2 and one line", async () => {
   for (
     const [args, pattern] of [
-      [["--frobnicate", "x"], /Unknown option '--frobnicate'/],
-      [[], /expected one input/],
-      [["a", "b"], /expected one input/],
-      [["--max-length", "1", "-"], /--max-length must be an integer of at least 2, got "1"/],
-      [["--max-length", "x", "-"], /--max-length must be an integer/],
+      [["--frobnicate", "x"], /unknown option --frobnicate/],
+      [[], /--input is required/],
+      [["a", "b"], /expected one FILE\|-, got 2/],
+      [["--max-length", "1", "-"], /--max-length must be at least 2 to hold \[CLS\] and \[SEP\], got 1/],
+      [["--max-length", "x", "-"], /--max-length must be a positive integer or none, got "x"/],
     ] as const
   ) {
     const r = await tokenize([...args], "");

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { BertTokenizer, longestFirst } from "../data/tokenizer.ts";
-import { DEFAULT_VOCAB, loadVocab, parseVocab } from "../data/vocab.ts";
-import { readWikiLines, WIKI_SAMPLE } from "../tasks/bench/tokenize.ts";
+import { DEFAULT_VOCAB } from "../data/samples.ts";
+import { loadVocab, parseVocab } from "../data/vocab.ts";
+import { readWikiLines } from "../bench/tokenize.ts";
+import { SAMPLE_CORPUS as WIKI_SAMPLE } from "../data/samples.ts";
 import { seededRandom } from "./_helpers.ts";
 
 const tok = await BertTokenizer.load();

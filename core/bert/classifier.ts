@@ -43,6 +43,7 @@ const CLASSIFIER_SITE = 250;
 
 /** The classifier over one parameter buffer and its gradients, for one batch shape. */
 export class BertClassifier<T> extends EncoderModel<T> {
+  /** Classes the classifier scores; 1 means regression (mean squared error). */
   readonly numLabels: number;
   readonly #dropout: number;
   #labels: T | null = null;

@@ -10,25 +10,38 @@ import type { Ops } from "../ops.ts";
 import { dropoutStream } from "../cpu/rng.ts";
 import { buildTokenIndex } from "../cpu/embedding.ts";
 import { biasBackwardScratchSize } from "../cpu/bias.ts";
+import type { DropoutShape } from "../cpu/dropout.ts";
 import { buildLayout, type Layout } from "./layout.ts";
 
 /** The sizes the model needs (a subset of BertConfig, in the kernels' terms). */
 export interface BertShape {
+  /** Rows of the word-embedding table (`vocab_size`). */
   vocab: number;
+  /** Width H of every token's hidden state (`hidden_size`). */
   hidden: number;
+  /** Transformer layers (`num_hidden_layers`). */
   layers: number;
+  /** Attention heads; must divide `hidden` (`num_attention_heads`). */
   heads: number;
+  /** Width I of the feed-forward layer, whose activation is [B*T, I] (`intermediate_size`). */
   intermediate: number;
+  /** Rows of the position table, the longest sequence (`max_position_embeddings`). */
   maxPositions: number;
+  /** Rows of the token-type table (`type_vocab_size`; 2 in BERT). */
   typeVocab: number;
+  /** Added to the variance in every LayerNorm (`layer_norm_eps`; 1e-12 in BERT). */
   layerNormEps: number;
+  /** Dropout rate on the embeddings and on each sublayer's output (`hidden_dropout_prob`). */
   hiddenDropout: number;
+  /** Dropout rate on the attention probabilities (`attention_probs_dropout_prob`). */
   attentionDropout: number;
 }
 
 /** `batch` sequences of `seq` tokens. */
 export interface SequenceShape {
+  /** Sequences per batch. */
   batch: number;
+  /** Tokens per sequence, padding included; at most `maxPositions`. */
   seq: number;
 }
 
@@ -78,11 +91,17 @@ export function encoderParameters(s: BertShape): { name: string; shape: number[]
 
 /** The encoder over one flat parameter buffer laid out for `tensors` (encoder first, then a head). */
 export class BertEncoder<T> {
+  /** The backend every op is recorded on. */
   readonly ops: Ops<T>;
+  /** The model's sizes. */
   readonly shape: BertShape;
+  /** The batch shape the activations are allocated for; every batch must have it. */
   readonly batch: SequenceShape;
+  /** Where each tensor, the encoder's and the head's, sits in `params` and `grads`. */
   readonly layout: Layout;
+  /** All parameters in one flat buffer, [layout.size]. */
   readonly params: T;
+  /** The parameters' gradients, laid out as `params`. */
   readonly grads: T;
   /** Keys every dropout mask, with the step and the site (the run's seed). */
   readonly dropoutSeed: number;
@@ -92,6 +111,11 @@ export class BertEncoder<T> {
   #input: { ids: T; typeIds: T; mask: T; order: T; starts: T; tokens: T } | null = null;
   #uniqueTokens = 0;
 
+  /**
+   * Lays out `tensors` and allocates zeroed gradients, and parameters unless `params` is given (a
+   * buffer of that layout, e.g. a loaded checkpoint). `dropoutSeed` defaults to 1. Throws a
+   * RangeError when `hidden` is not a multiple of `heads` or `seq` exceeds `maxPositions`.
+   */
   constructor(
     ops: Ops<T>,
     shape: BertShape,
@@ -127,7 +151,7 @@ export class BertEncoder<T> {
    * The dropout of `site` at `step`: site 0 is the embeddings, 4l+1..4l+3 layer l's three, 250+
    * the heads'. The masks are recomputed from (seed, step, site) in the backward, never stored.
    */
-  dropout(step: number, site: number, rate: number, n: number, train: boolean) {
+  dropout(step: number, site: number, rate: number, n: number, train: boolean): DropoutShape {
     return { n, p: train ? rate : 0, seed: this.dropoutSeed, stream: dropoutStream(step, site) };
   }
 
@@ -495,18 +519,23 @@ export class BertEncoder<T> {
 
 /** What every head over the encoder exposes: its layout, flat parameters and gradients, and views. */
 export abstract class EncoderModel<T> {
+  /** The encoder the head runs on; its flat buffers hold the head's tensors too. */
   protected readonly enc: BertEncoder<T>;
 
+  /** Wraps `enc`, which the subclass builds with its head's tensors in the layout. */
   protected constructor(enc: BertEncoder<T>) {
     this.enc = enc;
   }
 
+  /** Where each tensor, the encoder's and the head's, sits in `params` and `grads`. */
   get layout(): Layout {
     return this.enc.layout;
   }
+  /** All parameters in one flat buffer, [layout.size]. */
   get params(): T {
     return this.enc.params;
   }
+  /** The parameters' gradients, laid out as `params`. */
   get grads(): T {
     return this.enc.grads;
   }

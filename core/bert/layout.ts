@@ -7,9 +7,13 @@
 
 /** A named tensor's place in the flat buffer. */
 export interface LayoutEntry {
+  /** HuggingFace name, e.g. `bert.encoder.layer.0.attention.self.query.weight`. */
   readonly name: string;
+  /** PyTorch shape, e.g. [out, in] for a Linear weight. */
   readonly shape: readonly number[];
+  /** First element in the flat buffer; a multiple of 64. */
   readonly offset: number;
+  /** Elements: the product of `shape`. */
   readonly size: number;
   /** AdamW's weight decay applies (not to biases and LayerNorm parameters, as in BERT). */
   readonly decay: boolean;
@@ -17,7 +21,9 @@ export interface LayoutEntry {
 
 /** The layout of a parameter set. */
 export interface Layout {
+  /** Every tensor, in buffer order. */
   readonly entries: readonly LayoutEntry[];
+  /** The same entries, by name. */
   readonly byName: ReadonlyMap<string, LayoutEntry>;
   /** Elements in the flat buffer, padding included. */
   readonly size: number;

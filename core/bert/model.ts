@@ -23,8 +23,15 @@ export type { BertShape } from "./encoder.ts";
 
 /** One batch: `batch` sequences of `seq` tokens, `predictions` masked-LM positions in all. */
 export interface BatchShape extends SequenceShape {
+  /** Masked-LM positions in the whole batch: the rows the MLM head runs on. */
   predictions: number;
 }
+
+/**
+ * The label of a row that is not predicted (HuggingFace's ignore index): the loss, its gradient and
+ * the accuracy skip it. Masking pads its prediction slots with it; GLUE its padded rows.
+ */
+export const IGNORE_LABEL: number = -100;
 
 /** A masked-LM batch on the host. */
 export interface HostBatch extends EncoderInputs {
@@ -57,7 +64,9 @@ export interface BackwardOptions {
 
 /** What one forward computed: the mean loss and the count of correct predictions. */
 export interface StepTensors<T> {
+  /** One element: the mean cross-entropy over the labelled positions. */
   loss: T;
+  /** One element: how many labelled positions are predicted right. */
   correct: T;
 }
 

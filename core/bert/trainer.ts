@@ -35,9 +35,13 @@ import { chunkCount, forChunks } from "./chunks.ts";
 
 /** AdamW and clipping settings (METHOD.md §5 defaults). */
 export interface TrainerOptions {
+  /** Decay rate of the first-moment average `m`. */
   beta1: number;
+  /** Decay rate of the second-moment average `v`. */
   beta2: number;
+  /** Added to the root of the bias-corrected `v` in the update's denominator. */
   eps: number;
+  /** Decoupled weight decay, on the tensors whose layout entry says `decay`. */
   weightDecay: number;
   /** Global L2 norm the gradients are clipped to (PyTorch's clip_grad_norm_). */
   maxGradNorm: number;
@@ -67,10 +71,15 @@ export interface StepResult {
  * `BertClassifier` are such models.
  */
 export interface TrainableModel<T, Batch> {
+  /** Where each tensor sits in `params` and `grads`; its `decay` flags select AdamW's weight decay. */
   readonly layout: Layout;
+  /** All parameters in one flat buffer, updated in place by the trainer. */
   readonly params: T;
+  /** The parameters' gradients, laid out as `params`. */
   readonly grads: T;
+  /** Uploads the batch the next forward reads. */
   setBatch(batch: Batch): void;
+  /** Records the forward: one-element `loss` and `correct`. `step` keys dropout, `train` turns it on. */
   forward(step: number, train: boolean): { loss: T; correct: T };
   /** Fills zeroed gradients; with `accumulate`, adds to them, the loss gradient scaled by `scale`. */
   backward(step: number, train: boolean, options?: BackwardOptions): void;
@@ -84,7 +93,9 @@ export interface GenericTrainerOptions<Batch> extends Partial<TrainerOptions> {
 
 /** Holds the AdamW moments (mirroring the parameter layout) and runs steps on any {@linkcode TrainableModel}. */
 export class Trainer<T, Batch> {
+  /** AdamW's first moments, laid out as the model's parameters. */
   readonly m: T;
+  /** AdamW's second moments, laid out as the model's parameters. */
   readonly v: T;
   readonly #ops: Ops<T>;
   readonly #model: TrainableModel<T, Batch>;
@@ -95,6 +106,10 @@ export class Trainer<T, Batch> {
   readonly #chunkNorms: T | null;
   #step = 0;
 
+  /**
+   * Allocates zeroed moments and the clipping buffers for `model`; AdamW settings not given are
+   * {@linkcode DEFAULT_TRAINER_OPTIONS}.
+   */
   constructor(ops: Ops<T>, model: TrainableModel<T, Batch>, options: GenericTrainerOptions<Batch> = {}) {
     const { labelled, ...adamw } = options;
     this.#ops = ops;
@@ -216,6 +231,7 @@ export class Trainer<T, Batch> {
 
 /** The masked-LM trainer: a {@linkcode Trainer} whose accuracy counts the labelled positions. */
 export class MlmTrainer<T> extends Trainer<T, HostBatch> {
+  /** AdamW settings not given are {@linkcode DEFAULT_TRAINER_OPTIONS}. */
   constructor(ops: Ops<T>, model: BertMlm<T>, options: Partial<TrainerOptions> = {}) {
     super(ops, model, {
       ...options,

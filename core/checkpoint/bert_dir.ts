@@ -51,6 +51,7 @@
  * ```
  * @module
  */
+import { writeFileAtomic } from "../../util/atomic_write.ts";
 import { type BertConfig, readBertConfig, writeBertConfig } from "../bert/config.ts";
 import { type BertClassifier, classifierParameters } from "../bert/classifier.ts";
 import { buildLayout, type Layout } from "../bert/layout.ts";
@@ -132,7 +133,7 @@ export async function saveBertDir<T>(dir: string, options: SaveBertDirOptions<T>
   }
   await writeSafetensors(pathIn(dir, MODEL_FILE), tensors, { ...HF_SAFETENSORS_METADATA });
   await writeBertConfig(pathIn(dir, CONFIG_FILE), config, { architectures: ["BertForMaskedLM"] });
-  if (vocab !== undefined) await writeFileAtomically(pathIn(dir, VOCAB_FILE), vocab, action);
+  if (vocab !== undefined) await writeFileAtomic(pathIn(dir, VOCAB_FILE), vocab);
 }
 
 /** Options of {@linkcode loadBertDir}. */
@@ -486,7 +487,7 @@ export async function saveBertClassifierDir<T>(
   await writeBertConfig(pathIn(dir, CONFIG_FILE), config, {
     architectures: ["BertForSequenceClassification"],
   });
-  if (vocab !== undefined) await writeFileAtomically(pathIn(dir, VOCAB_FILE), vocab, action);
+  if (vocab !== undefined) await writeFileAtomic(pathIn(dir, VOCAB_FILE), vocab);
 }
 
 /** Options of {@linkcode saveTrainingState}. */
@@ -598,15 +599,4 @@ async function readVocab(path: string, config: BertConfig, action: string): Prom
     );
   }
   return bytes;
-}
-
-async function writeFileAtomically(path: string, bytes: Uint8Array, action: string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new Error(`${action}: cannot write "${path}": ${(error as Error).message}`);
-  }
 }

@@ -28,6 +28,7 @@
  * ```
  * @module
  */
+import { writeAll, writeAtomic } from "../../util/atomic_write.ts";
 
 /** One tensor in memory: row-major f32 values and their shape ([] for a scalar). */
 export interface SafetensorsTensor {
@@ -182,23 +183,14 @@ export async function writeSafetensors(
   const names = sortByUtf8([...tensors.keys()]);
   const header = encodeHeader(names, tensors, metadata);
 
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  let file: Deno.FsFile | undefined;
-  try {
-    file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  // The writer's error names the file: `Cannot write "<path>": <why>`.
+  await writeAtomic(path, async (file) => {
     await writeAll(file, header);
     for (const name of names) {
       const d = tensors.get(name)!.data;
       await writeAll(file, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     }
-    file.close();
-    file = undefined;
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    file?.close();
-    await Deno.remove(tmp).catch(() => {});
-    throw new Error(`${action}: ${(error as Error).message}`);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,10 +429,6 @@ function sortByUtf8(names: string[]): string[] {
     return a.bytes.length - b.bytes.length;
   });
   return keyed.map((k) => k.name);
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
 }
 
 async function readExactly(

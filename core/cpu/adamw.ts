@@ -8,9 +8,13 @@ import type { Floats } from "./types.ts";
 export interface AdamWOptions {
   /** Number of parameters (and gradients and moments) updated. */
   n: number;
+  /** Learning rate of this step. */
   lr: number;
+  /** Decay rate of the first-moment average `m`. */
   beta1: number;
+  /** Decay rate of the second-moment average `v`. */
   beta2: number;
+  /** Added to sqrt(v) / sqrt(1 - beta2^step) in the denominator. */
   eps: number;
   /**
    * Decoupled weight decay. Tensors that must not decay (biases, LayerNorm gains and shifts) are

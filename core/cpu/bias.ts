@@ -7,13 +7,17 @@ import type { Floats } from "./types.ts";
 
 /** Sizes of a column sum over a [rows, cols] matrix. */
 export interface BiasShape {
+  /** Rows summed over (every row the bias was added to). */
   rows: number;
+  /** Columns: the bias's length. */
   cols: number;
 }
 
 /** How the device splits the rows: `chunks` partial sums per column, each over `rowsPerChunk` rows. */
 export interface BiasBackwardPlan {
+  /** Partial sums per column that the first pass writes to `scratch`. */
   chunks: number;
+  /** Rows each partial sums; the last chunk may have fewer. */
   rowsPerChunk: number;
 }
 

@@ -9,8 +9,11 @@ import type { Floats, Ints } from "./types.ts";
 
 /** Sizes of the embedding. */
 export interface EmbeddingShape {
+  /** Sequences in the batch. */
   batch: number;
+  /** Tokens per sequence; positions run 0..seq-1 in each. */
   seq: number;
+  /** Width of every table row and output row. */
   hidden: number;
   /** Rows of the word table. */
   vocab: number;

@@ -7,9 +7,13 @@ import type { Floats } from "./types.ts";
 
 /** Sizes of a head reshape. */
 export interface HeadsShape {
+  /** Sequences in the batch. */
   batch: number;
+  /** Tokens per sequence. */
   seq: number;
+  /** Attention heads. */
   heads: number;
+  /** Width of one head: hidden / heads. */
   headDim: number;
 }
 

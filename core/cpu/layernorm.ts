@@ -7,7 +7,9 @@ import type { Floats } from "./types.ts";
 
 /** Sizes of a layer norm: `rows` vectors of `cols` features, normalized one row at a time. */
 export interface LayerNormShape {
+  /** Vectors normalized (e.g. tokens, B*T). */
   rows: number;
+  /** Features per vector, the normalized axis (e.g. H). */
   cols: number;
 }
 

@@ -105,9 +105,13 @@ export function matmulBackward(
 
 /** One gradient of a matmul expressed as another matmul: grad (+)= left x right with `shape`. */
 export interface MatmulGradient {
+  /** Whose gradient this is: it is stored like that operand. */
   grad: "a" | "b";
+  /** The product's first operand. */
   left: "dout" | "a" | "b";
+  /** The product's second operand. */
   right: "dout" | "a" | "b";
+  /** Sizes and transpose flags of the product; always `accumulate`. */
   shape: Required<MatmulShape>;
 }
 

@@ -17,6 +17,7 @@ export function reduceScratchSize(n: number): number {
 
 /** Sizes of a sum: `n` elements, times `scale`. */
 export interface SumShape {
+  /** Elements summed. */
   n: number;
   /** Multiplies the sum, e.g. 1 / count for a mean. */
   scale: number;
@@ -24,11 +25,13 @@ export interface SumShape {
 
 /** Sizes of a norm. */
 export interface NormShape {
+  /** Elements in the norm. */
   n: number;
 }
 
 /** Sizes and threshold of a gradient clip. */
 export interface ClipShape {
+  /** Elements scaled. */
   n: number;
   /** The largest global L2 norm allowed. */
   maxNorm: number;

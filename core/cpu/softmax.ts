@@ -6,7 +6,9 @@ import type { Floats } from "./types.ts";
 
 /** Sizes of an attention softmax over [batch, heads, rows, cols] scores, and the scale of the scores. */
 export interface SoftmaxOptions {
+  /** Sequences; the mask has one row per sequence. */
   batch: number;
+  /** Attention heads, sharing their sequence's mask row. */
   heads: number;
   /** Query positions. */
   rows: number;
@@ -17,7 +19,7 @@ export interface SoftmaxOptions {
 }
 
 /** The most negative f32; logits below it (a -Infinity mask) are clamped to it, as PyTorch's finfo.min. */
-export const MASK_MIN = -3.4028234663852886e38;
+export const MASK_MIN: number = -3.4028234663852886e38;
 
 /**
  * out[b, h, i, j] = softmax_j(scale * inp[b, h, i, j] + mask[b, j]). `mask` is additive, [batch, cols]

@@ -21,13 +21,17 @@ import { BufferedTextFile } from "./text_file.ts";
 
 /** A unit kept by a scan, with its selection score and random key. */
 export interface Candidate {
+  /** Index of its file in the corpus file list. */
   file: number;
+  /** Index of the unit in its file, from 0. */
   index: number;
+  /** Index of its document in its file. */
   doc: number;
   /** Integer selection score (see the scan's `scale`). */
   score: number;
   /** Random key in [0, 2^32). */
   key: number;
+  /** The unit's text, without a final newline. */
   text: string;
   /** UTF-8 bytes of the text plus its newline. */
   bytes: number;

@@ -26,8 +26,11 @@ export const MAX_SCORE = 2 ** 26;
 
 /** One bin of a score histogram. */
 export interface ScoreBin {
+  /** Integer selection score of the bin. */
   score: number;
+  /** Units with that score. */
   units: number;
+  /** Their bytes, newlines included. */
   bytes: number;
 }
 

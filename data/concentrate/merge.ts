@@ -15,42 +15,56 @@
  * @module
  */
 import { type Candidate, CandidateWriter, readCandidates } from "./candidates.ts";
-import { tempName } from "./text_file.ts";
+import { temporaryPath } from "../../util/atomic_write.ts";
 import { KeyHistogram, ScoreHistogram } from "./histogram.ts";
-import { type ConcentrateSettings, type Partial, readPartial } from "./partial.ts";
+import { type JobStamp, type Partial, readPartial } from "./partial.ts";
 import { bucketOf, KEY_BUCKETS, positionOf, randomKey } from "./random_key.ts";
-import type { Tallies } from "./scorer.ts";
+import type { Tallies } from "./unit_scorer.ts";
 import { formatBytes } from "./size.ts";
 import { readUnits } from "./units.ts";
 import { type OutputStats, UnitWriter } from "./output.ts";
 
 /** A partial with the folder it was read from. */
 export interface LoadedPartial {
+  /** The shard's folder: its candidate files are read from here. */
   dir: string;
+  /** Its `partial.json`. */
   partial: Partial;
 }
 
 /** What a merge selected. */
 export interface MergeResult {
+  /** The run's key, shared by every partial. */
   key: string;
-  settings: ConcentrateSettings;
+  /** The run's settings. */
+  settings: JobStamp;
+  /** The partials merged, in shard order. */
   partials: LoadedPartial[];
+  /** Units scored, all shards. */
   unitsSeen: number;
+  /** Their bytes (text plus one newline per unit). */
   bytesSeen: number;
+  /** Decompressed corpus bytes read, all shards. */
   textBytes: number;
+  /** Units and bytes per selection score, all shards summed. */
   histogram: ScoreHistogram;
   /** The cut as an f(t) value (score / scale): budget mode's tie score, or the given alpha. */
   alpha: number;
   /** Budget mode: the units scoring exactly alpha, and how many of them were taken. */
   tie: { units: number; bytes: number; unitsTaken: number; bytesTaken: number } | null;
+  /** The concentrated output written. */
   concentrated: OutputStats;
+  /** The random control written: at most the concentrated output's unit bytes. */
   random: OutputStats;
+  /** Units per concept and per edge, all shards summed. */
   tallies: Tallies;
+  /** Wall-clock time of the merge (selection and writing), the scans excluded. */
   seconds: number;
 }
 
-/** Output file names. */
+/** File name of the concentrated output in the output folder. */
 export const CONCENTRATED_FILE = "concentrated.txt";
+/** File name of the random control in the output folder. */
 export const RANDOM_FILE = "random.txt";
 
 /** Reads and checks the partials of folders `dirs`: one run's shards 0..n-1, each once. */
@@ -202,7 +216,7 @@ async function randomControl(
   let spill: string | null = null;
   try {
     if (settings.budget === null) {
-      spill = tempName(`${path}.candidates`);
+      spill = temporaryPath(`${path}.candidates`);
       await rereadCandidates(settings, cut?.bucket ?? KEY_BUCKETS - 1, spill);
       const file = spill;
       source = () => readCandidates(file);
@@ -237,7 +251,7 @@ async function randomControl(
 }
 
 // Alpha mode: every unit of the corpus whose key bucket is at or below `bucket`.
-async function rereadCandidates(settings: ConcentrateSettings, bucket: number, path: string): Promise<void> {
+async function rereadCandidates(settings: JobStamp, bucket: number, path: string): Promise<void> {
   const writer = await CandidateWriter.create(path);
   try {
     const options = { unit: settings.unit, windowWords: settings.windowWords };

@@ -20,7 +20,9 @@ import { BufferedTextFile } from "./text_file.ts";
 
 /** Counts of an output file. */
 export interface OutputStats {
+  /** The file written. */
   path: string;
+  /** Units written, one line each (a `document` unit: one line per paragraph). */
   units: number;
   /** Unit bytes: text plus one newline per unit (what the budget counts). */
   bytes: number;
@@ -32,6 +34,7 @@ export interface OutputStats {
 
 /** Streams units into a text file. */
 export class UnitWriter {
+  /** Counts of what was added so far. */
   readonly stats: OutputStats;
   readonly #out: BufferedTextFile;
   #lastDoc = -1;

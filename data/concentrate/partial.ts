@@ -9,46 +9,61 @@
  * when its key matches.
  * @module
  */
-import { tempName } from "./text_file.ts";
-import type { ScorerInfo, Tallies } from "./scorer.ts";
-import type { ShardSpec } from "./scan.ts";
+import type { ScorerInfo, Tallies } from "./unit_scorer.ts";
+import type { ShardSpec } from "./lane.ts";
 import type { UnitKind } from "./units.ts";
 
 /** A file as the key sees it. */
 export interface FileStamp {
+  /** The path as given (or as found under a corpus directory). */
   path: string;
+  /** Size in bytes. */
   bytes: number;
   /** Modification time in ms since the epoch, or null where the file system has none. */
   mtime: number | null;
 }
 
 /** Everything that decides the output; hashed into the key. */
-export interface ConcentrateSettings {
+export interface JobStamp {
   /** Corpus files in corpus order (directories expanded). */
   files: FileStamp[];
   /** The scorer and its options (ConceptNet file stamp, score kind, ...). */
   scorer: Record<string, unknown>;
+  /** What a text unit is. */
   unit: UnitKind;
+  /** Words per `window` unit. */
   windowWords: number;
+  /** Seed of the random control's keys. */
   seed: number;
   /** Selection score = round(f(t) * scale). */
   scale: number;
+  /** Byte budget of each output, or null when selecting by `alpha`. */
   budget: number | null;
+  /** Keep units whose f(t) is above it, or null when selecting by `budget`. */
   alpha: number | null;
 }
 
 /** The contents of `partial.json`. */
 export interface Partial {
+  /** Format tag, checked on reading. */
   format: typeof PARTIAL_FORMAT;
+  /** {@linkcode settingsKey} of `settings`: shards merge only when theirs agree. */
   key: string;
-  settings: ConcentrateSettings;
+  /** The run's settings, the same for every shard. */
+  settings: JobStamp;
+  /** Which shard of how many this is. */
   shard: ShardSpec;
+  /** Units scored in this shard. */
   unitsSeen: number;
+  /** Their bytes (text plus one newline per unit). */
   bytesSeen: number;
+  /** Decompressed corpus bytes read, markup included. */
   textBytes: number;
-  /** Seconds of the scan, and of loading the scorer before it. */
+  /** Seconds of the scan (the longest lane's). */
   scanSeconds: number;
+  /** Seconds of loading the scorer before the scan. */
   loadSeconds: number;
+  /** Scoring threads used (1 inline). */
   workers: number;
   /** Lanes the shard's files were scanned in (1, or one per worker). */
   lanes: number;
@@ -62,6 +77,7 @@ export interface Partial {
   firstDrop: [number, number][];
   /** Candidate files (names inside the folder) with the corpus files each covers, and totals. */
   candidates: { lanes: { file: string; fileIndices: number[] }[]; records: number; bytes: number };
+  /** Units per concept and per edge found in this shard. */
   tallies: Tallies;
 }
 
@@ -75,7 +91,7 @@ export function candidatesFile(lane: number): string {
 }
 
 /** The key of a run: SHA-256 (hex) of its settings. */
-export async function settingsKey(settings: ConcentrateSettings): Promise<string> {
+export async function settingsKey(settings: JobStamp): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify({ version: PARTIAL_FORMAT, ...settings }));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -93,13 +109,6 @@ export async function stampFile(path: string, what: string): Promise<FileStamp> 
       : (error as Error).message.split("\n")[0];
     throw new Error(`Cannot read ${what} "${path}": ${why}`);
   }
-}
-
-/** Writes `value` as JSON to `path` through a temporary name. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = tempName(path);
-  await Deno.writeTextFile(temp, JSON.stringify(value, null, 1) + "\n");
-  await Deno.rename(temp, path);
 }
 
 /** Reads a shard folder's `partial.json`, checking its format. */

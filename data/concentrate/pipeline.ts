@@ -23,36 +23,24 @@
  * ```
  * @module
  */
+import { writeFileAtomic } from "../../util/atomic_write.ts";
 import { corpusFiles } from "../corpus.ts";
 import { loadPartials, mergePartials } from "./merge.ts";
 import {
   candidatesFile,
-  type ConcentrateSettings,
+  type JobStamp,
   type Partial,
   PARTIAL_FORMAT,
   PARTIAL_JSON,
   settingsKey,
   stampFile,
-  writeJsonAtomic,
 } from "./partial.ts";
 import { buildReport, type ConcentrateReport } from "./report.ts";
-import {
-  combineLanes,
-  type LaneResult,
-  type LaneSpec,
-  scan,
-  type Selection,
-  type ShardSpec,
-} from "./scan.ts";
+import type { LaneResult, LaneSpec, Selection, ShardSpec } from "./lane.ts";
+import { combineLanes, scan } from "./scan.ts";
 import { KeyHistogram } from "./histogram.ts";
-import {
-  detailScorerOf,
-  InlineScorer,
-  loadScoringGraph,
-  type ScorerSpec,
-  type UnitScorer,
-  WorkerPool,
-} from "./scorer.ts";
+import { detailScorerOf, InlineScorer, loadScoringGraph, type ScorerSpec, WorkerPool } from "./scorer.ts";
+import type { UnitScorer } from "./unit_scorer.ts";
 import type { UnitKind } from "./units.ts";
 
 /** How units are scored: described for the key, scaled to integers, opened for a scan. */
@@ -71,7 +59,9 @@ export interface ScorerChoice {
 export interface ConcentrateJob {
   /** Corpus files, or directories of WikiExtractor `wiki_NN` files. */
   corpus: readonly string[];
+  /** How units are scored, e.g. {@linkcode conceptNetScorer}. */
   scorer: ScorerChoice;
+  /** What a text unit is. */
   unit: UnitKind;
   /** Words per `window` unit. */
   windowWords: number;
@@ -118,7 +108,7 @@ export function conceptNetScorer(spec: ScorerSpec, workers = 1, workerUrl?: URL)
 }
 
 /** The settings of a job (corpus expanded and stamped), checking the selection. */
-export async function settingsOf(job: ConcentrateJob): Promise<ConcentrateSettings> {
+export async function settingsOf(job: ConcentrateJob): Promise<JobStamp> {
   selectionOf(job);
   const files = await corpusFiles(job.corpus);
   const stamps = [];
@@ -140,7 +130,7 @@ export async function runShard(
   job: ConcentrateJob,
   shard: ShardSpec,
   out: string,
-  settings?: ConcentrateSettings,
+  settings?: JobStamp,
 ): Promise<Partial> {
   if (
     !Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0
@@ -208,7 +198,7 @@ export async function runShard(
       },
       tallies: await scorer.tallies(),
     };
-    await writeJsonAtomic(`${out}/${PARTIAL_JSON}`, partial);
+    await writeFileAtomic(`${out}/${PARTIAL_JSON}`, JSON.stringify(partial, null, 1) + "\n");
     return partial;
   } finally {
     scorer.close();
@@ -226,7 +216,7 @@ export async function mergeShards(
   await Deno.remove(`${out}/report.json`).catch(() => {});
   const merged = await mergePartials(await loadPartials(dirs), out);
   const report = buildReport(merged, (performance.now() - start) / 1000);
-  await writeJsonAtomic(`${out}/report.json`, report);
+  await writeFileAtomic(`${out}/report.json`, JSON.stringify(report, null, 1) + "\n");
   return report;
 }
 

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { fmix32 } from "../../util/rng.ts";
 
 /** Bits of the key that choose its histogram bucket. */
 export const KEY_BUCKET_BITS = 16;
@@ -38,11 +39,4 @@ export function bucketOf(key: number): number {
 /** A unit's position in corpus order as one number: `file * 2^32 + unit`. */
 export function positionOf(file: number, unit: number): number {
   return file * 4294967296 + unit;
-}
-
-// murmur3's finaliser: a bijection on 32-bit integers with good avalanche.
-function fmix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -8,7 +8,7 @@
  */
 import type { MergeResult } from "./merge.ts";
 import type { FileStamp } from "./partial.ts";
-import type { ScorerInfo } from "./scorer.ts";
+import type { ScorerInfo } from "./unit_scorer.ts";
 import { formatBytes } from "./size.ts";
 
 /** How many concepts and edges the report lists. */
@@ -16,8 +16,11 @@ export const TOP_TALLIES = 25;
 
 /** The contents of `report.json`. */
 export interface ConcentrateReport {
+  /** SHA-256 of the run's settings: a cached result is reused only when this matches. */
   key: string;
+  /** Corpus files and scorer as stamped in the key, and what the scorer reported loading. */
   inputs: { corpus: FileStamp[]; scorer: Record<string, unknown>; scorer_info: ScorerInfo | null };
+  /** The run's options; `workers` has one entry per shard. */
   options: {
     unit: string;
     window_words: number;
@@ -28,25 +31,45 @@ export interface ConcentrateReport {
     shards: number;
     workers: number[];
   };
+  /** Units scored in the whole corpus. */
   units_seen: number;
+  /** Units in the concentrated output. */
   units_kept: number;
+  /** Unit bytes (text plus newline) of the whole corpus. */
   bytes_seen: number;
+  /** Unit bytes of the concentrated output. */
   bytes_kept: number;
+  /** Decompressed corpus bytes read, markup included. */
   text_bytes_read: number;
+  /** The cut as an f(t) value: budget mode's tie score, or the given alpha. */
   alpha: number;
+  /** Budget mode: the units scoring exactly alpha and how many were taken; null with alpha. */
   tie: { score: number; units: number; bytes: number; units_taken: number; bytes_taken: number } | null;
+  /** The concentrated output file. */
   concentrated: OutputReport;
+  /** The random control file, of at most the concentrated output's unit bytes. */
   random: OutputReport;
+  /** Units and unit bytes per f(t) value, increasing, non-empty bins only. */
   histogram: { score: number; units: number; bytes: number }[];
+  /** Concepts found in at least one unit. */
   distinct_concepts: number;
+  /** Edges found in at least one unit. */
   distinct_edges: number;
+  /** The {@linkcode TOP_TALLIES} concepts found in the most units, most first. */
   top_concepts: { term: string; units: number }[];
+  /** The {@linkcode TOP_TALLIES} edges found in the most units, most first. */
   top_edges: { head: string; relation: string; tail: string; units: number }[];
+  /** Seconds loading the scorer, summed over shards. */
   load_s: number;
+  /** Seconds scanning, summed over shards (each shard's longest lane). */
   scan_s: number;
+  /** Seconds of the merge: selecting and writing the outputs. */
   merge_s: number;
+  /** Wall-clock seconds of the process that merged (the whole run when single-process). */
   elapsed_s: number;
+  /** Decompressed corpus MB (10^6 bytes) per second of `scan_s + merge_s`. */
   mb_per_s: number;
+  /** Per shard: its index, units and bytes scanned, scan seconds, lanes and candidates kept. */
   shard_runs: {
     index: number;
     units_seen: number;
@@ -59,11 +82,15 @@ export interface ConcentrateReport {
 
 /** One output file in the report. */
 export interface OutputReport {
+  /** The file written. */
   path: string;
+  /** Units written. */
   units: number;
   /** Unit bytes (text plus newline), what the budget counts. */
   bytes: number;
+  /** Source documents the units came from (runs of units of one document). */
   documents: number;
+  /** Size of the file: unit bytes plus the empty lines between documents. */
   file_bytes: number;
 }
 

@@ -15,58 +15,16 @@
 import { CandidateWriter } from "./candidates.ts";
 import { KeyHistogram, RunningKeyCut, RunningScoreCut, ScoreHistogram } from "./histogram.ts";
 import { bucketOf, KEY_BUCKETS, positionOf, randomKey } from "./random_key.ts";
-import type { UnitScorer } from "./scorer.ts";
-import { readUnits, type TextUnit, type UnitOptions } from "./units.ts";
-
-/** The i-th of n parts of the corpus: the files whose index modulo n is i (0-based). */
-export interface ShardSpec {
-  index: number;
-  count: number;
-}
-
-/** Keep the units above alpha, or fill a byte budget with the highest-scoring units. */
-export type Selection = { budget: number; alpha: null } | { budget: null; alpha: number };
-
-/** What a lane scans: plain data, so that a worker can run it. */
-export interface LaneSpec {
-  /** Every corpus file, in corpus order. */
-  files: readonly string[];
-  /** Indices into `files` of this lane's files, increasing. */
-  fileIndices: readonly number[];
-  units: UnitOptions;
-  seed: number;
-  /** Selection score = round(f(t) * scale): 1 for counts, 10^4 for per-token scores. */
-  scale: number;
-  selection: Selection;
-  /** Where the candidates go. */
-  candidates: string;
-  /** Text bytes per scoring batch (default 256 KiB). */
-  batchBytes?: number;
-}
+import type { LaneResult, LaneSpec } from "./lane.ts";
+import { readUnits, type TextUnit } from "./units.ts";
+import type { UnitScorer } from "./unit_scorer.ts";
 
 /** A lane and its scorer. */
 export interface ScanOptions extends LaneSpec {
+  /** Gives each unit its raw f(t), batch by batch. */
   scorer: UnitScorer;
   /** Called at most every 10 s with the corpus bytes read and units scored so far. */
   onProgress?: (textBytes: number, units: number) => void;
-}
-
-/** What a lane saw and kept, as plain data. */
-export interface LaneResult {
-  unitsSeen: number;
-  /** Unit bytes seen (text plus one newline per unit). */
-  bytesSeen: number;
-  /** Decompressed corpus bytes read, markup included. */
-  textBytes: number;
-  /** `[score, units, bytes]`, increasing score. */
-  histogram: [number, number, number][];
-  /** Bytes per random-key bucket. */
-  keyBytes: Float64Array;
-  /** `[score, position]`: the first unit of each score that the running budget cut dropped. */
-  firstDrop: [number, number][];
-  /** The lane's candidate file and the corpus files it covers. */
-  candidates: { file: string; fileIndices: number[]; records: number; bytes: number };
-  seconds: number;
 }
 
 /** The integer selection score of a raw f(t). */

@@ -19,11 +19,15 @@ import { loadConceptNet } from "../conceptnet.ts";
 import { ConceptGraph } from "../conceptnet_graph.ts";
 import { ConceptMatcher } from "../concept_matcher.ts";
 import { ConceptScorer, type ScoreKind } from "../concept_score.ts";
-import { type LaneResult, type LaneSpec, scan } from "./scan.ts";
+import type { LaneResult, LaneSpec } from "./lane.ts";
+import { scan } from "./scan.ts";
+import type { ScorerInfo, Tallies, UnitScorer } from "./unit_scorer.ts";
 
 /** A scorer that also says which concepts and edges a unit holds (ids below the counts). */
 export interface DetailScorer {
+  /** Number of concept ids: every id in `details(...).concepts` is below it. */
   readonly conceptCount: number;
+  /** Number of edge ids: every id in `details(...).edges` is below it. */
   readonly edgeCount: number;
   /** f(t) with the distinct concepts and edges behind it. */
   details(text: string): { score: number; concepts: ArrayLike<number>; edges: ArrayLike<number> };
@@ -45,36 +49,6 @@ export interface ScorerSpec {
   maxN?: number;
   /** Keep the relations METHOD.md section 1 excludes by default. */
   keepExcludedRelations?: boolean;
-}
-
-/** Per-concept and per-edge unit counts, named and sparse, largest first (ties by name). */
-export interface Tallies {
-  concepts: [term: string, units: number][];
-  edges: [head: string, relation: string, tail: string, units: number][];
-}
-
-/** What every scorer offers the scan. */
-export interface UnitScorer {
-  /** Threads scoring (1 inline). */
-  readonly workers: number;
-  /** What the scorer was built from, for the report. */
-  info?: ScorerInfo;
-  /** f(t) of each text, in order. */
-  scoreBatch(texts: readonly string[]): Promise<Float64Array>;
-  /** The tallies of every unit scored so far. */
-  tallies(): Promise<Tallies>;
-  /**
-   * Scans whole lanes in parallel, each reading, scoring and keeping its units on its own (at most
-   * `workers` lanes); absent where only batches can be scored.
-   */
-  scanLanes?(lanes: readonly LaneSpec[]): Promise<LaneResult[]>;
-  /** Frees the workers. */
-  close(): void;
-}
-
-/** What a ConceptNet load read, kept, skipped (malformed lines are counted, never fatal). */
-export interface ScorerInfo {
-  [k: string]: number | string | null;
 }
 
 /**
@@ -121,11 +95,17 @@ export function detailScorerOf(graph: ConceptGraph, spec: Partial<ScorerSpec> = 
 
 /** A graph's arrays as plain data, for a worker (structured clone copies them). */
 export interface GraphParts {
+  /** Term of each concept id. */
   terms: string[];
+  /** Name of each relation id. */
   relations: string[];
+  /** Head concept id of each edge. */
   heads: Uint32Array;
+  /** Relation id of each edge. */
   rels: Uint16Array;
+  /** Tail concept id of each edge. */
   tails: Uint32Array;
+  /** Weight of each edge. */
   weights: Float32Array;
 }
 
@@ -144,7 +124,9 @@ export function graphOfParts(parts: GraphParts): ConceptGraph {
 
 /** Unit counts per concept and per edge id. */
 export class TallyCounter {
+  /** Units each concept id was found in. */
   readonly concepts: Uint32Array;
+  /** Units each edge id was found in. */
   readonly edges: Uint32Array;
 
   /** Zero counts for a lexicon and edge list of these sizes. */

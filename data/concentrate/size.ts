@@ -26,6 +26,9 @@ const UNITS: Record<string, number> = {
   tib: 2 ** 40,
 };
 
+/** `500KB`, `50MB`, `1.5GiB`: what {@linkcode parseSize} reads. */
+export const SIZE_PATTERN: RegExp = /^\s*(\d+(\.\d*)?|\.\d+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$/i;
+
 /** Parses a size such as `50MB`, `1.5GiB` or `500000` into whole bytes (rounded to the nearest). */
 export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);

@@ -13,15 +13,10 @@
  * ```
  * @module
  */
+import { temporaryPath } from "../../util/atomic_write.ts";
 
 const FLUSH_AT = 1 << 20;
 const encoder = new TextEncoder();
-let tempCount = 0;
-
-/** A temporary name next to `path` for write-then-rename. */
-export function tempName(path: string): string {
-  return `${path}.tmp-${Deno.pid}-${tempCount++}`;
-}
 
 /** Buffered text output under a temporary name until {@linkcode close}. */
 export class BufferedTextFile {
@@ -40,7 +35,7 @@ export class BufferedTextFile {
 
   /** Opens `path`'s temporary twin for writing. */
   static async create(path: string): Promise<BufferedTextFile> {
-    const temp = tempName(path);
+    const temp = temporaryPath(path);
     return new BufferedTextFile(
       path,
       temp,

@@ -30,6 +30,7 @@ export const UNIT_KINDS: readonly UnitKind[] = ["paragraph", "document", "window
 
 /** How a corpus is cut into units. */
 export interface UnitOptions {
+  /** What one unit is: a paragraph, a whole document or a window of words. */
   unit: UnitKind;
   /** Words per window for `window` units. */
   windowWords: number;

@@ -1,0 +1,130 @@
+/**
+ * The settings of a concentration (`deno task concentrate`, and the concentrated and random text
+ * of pre-training): which corpus and ConceptNet, the budget or alpha, the text units and the score
+ * (METHOD.md section 3), and how many threads score. {@linkcode concentrationJob} turns them into
+ * the pipeline's job.
+ *
+ * @example
+ * ```ts
+ * import { concentrate } from "./pipeline.ts";
+ * import { CONCENTRATE_SETTINGS, concentrationJob } from "./settings.ts";
+ *
+ * const s = CONCENTRATE_SETTINGS.resolve([{ source: "code", values: { budget: "100KB" } }]);
+ * const report = await concentrate(concentrationJob(s), s.out);
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { defineSettings, type SettingsSpec } from "../../config/settings.ts";
+import { outputPath } from "../../util/output.ts";
+import type { ScoreKind } from "../concept_score.ts";
+import { SAMPLE_CONCEPTNET } from "../samples.ts";
+import { TEXT_FIELDS } from "./fields.ts";
+import { type ConcentrateJob, conceptNetScorer } from "./pipeline.ts";
+import { parseSize } from "./size.ts";
+import { UNIT_KINDS, type UnitKind } from "./units.ts";
+
+/** A concentration; the keys are the flags with `_` for `-`. */
+export interface ConcentrateSettings {
+  /** Corpus files (text or gzip) or directories of WikiExtractor `wiki_NN` files. */
+  corpus: string[];
+  /** The ConceptNet file (assertions CSV or CN-100K triples, plain or gzip). */
+  conceptnet: string;
+  /** The output folder: `concentrated.txt`, `random.txt`, `report.json`. */
+  out: string;
+  /** The size of the concentrated text (and its random control): `500KB`, `50MB`; exclusive with `alpha`. */
+  budget: string | null;
+  /** Keep every unit scoring above this instead of filling a budget. */
+  alpha: number | null;
+  /** The text unit scored and kept: a `paragraph` (a line), a `document`, or a `window` of words. */
+  unit: UnitKind;
+  /** Words per `window` unit. */
+  window: number;
+  /** f(t): ConceptNet `edges` between the unit's concepts, or concept `mentions`. */
+  score: ScoreKind;
+  /** Divide f(t) by the unit's word count. */
+  per_token: boolean;
+  /** Longest concept n-gram, in words. */
+  max_n: number;
+  /** Seed of the random control. */
+  seed: number;
+  /** Keep the relations METHOD.md section 1 leaves out (ExternalURL, dbpedia, ...). */
+  keep_excluded_relations: boolean;
+  /** Scoring threads: 1 scores inline, more start Deno Workers. */
+  workers: number;
+}
+
+/** The settings of a concentration. */
+export const CONCENTRATE_SETTINGS: SettingsSpec<ConcentrateSettings> = defineSettings<ConcentrateSettings>()(
+  "concentrate",
+  z.object({
+    ...TEXT_FIELDS,
+    conceptnet: z.string().min(1).default(SAMPLE_CONCEPTNET).describe(
+      "ConceptNet file (assertions CSV or CN-100K triples, plain or gzip)",
+    ),
+    out: z.string().min(1).default(outputPath("concentrate")).describe(
+      "output folder: concentrated.txt, random.txt, report.json",
+    ),
+    alpha: z.number().finite().nullable().default(null).describe(
+      "keep every unit scoring above this instead of filling --budget",
+    ),
+    unit: z.enum(UNIT_KINDS as [UnitKind, ...UnitKind[]]).default("paragraph").describe(
+      "text unit scored and kept: paragraph (a line), document, or window (--window words)",
+    ),
+    window: z.number().int().positive().default(128).describe("words per window unit"),
+    score: z.enum(["edges", "mentions"]).default("edges").describe(
+      "f(t): ConceptNet edges between the unit's concepts, or concept mentions",
+    ),
+    per_token: z.boolean().default(false).describe("divide f(t) by the unit's word count"),
+    max_n: z.number().int().positive().default(4).describe("longest concept n-gram, in words"),
+    seed: z.number().int().min(0).lt(2 ** 32).default(1).describe("seed of the random control"),
+    keep_excluded_relations: z.boolean().default(false).describe(
+      "keep the relations METHOD.md leaves out (ExternalURL, dbpedia/...)",
+    ),
+    workers: z.number().int().positive().default(navigator.hardwareConcurrency || 1).describe(
+      "scoring threads (Deno Workers); 1 scores inline; the output does not depend on it",
+    ),
+  }).strict(),
+  {
+    exclusive: [["budget", "alpha"]],
+    check: (_s, { given, name }) =>
+      given.has("corpus") && !given.has("budget") && !given.has("alpha")
+        ? `give ${name("budget")} SIZE (such as 50MB) or ${name("alpha")} X for ${name("corpus")}`
+        : null,
+  },
+);
+
+/** The Worker module that scores for the pool. */
+export const WORKER_URL: URL = new URL("./worker.ts", import.meta.url);
+
+/**
+ * The pipeline's job for `settings`; `onProgress` hears how far a scan has got.
+ *
+ * @example
+ * ```ts
+ * import { CONCENTRATE_SETTINGS, concentrationJob } from "./settings.ts";
+ * const job = concentrationJob(CONCENTRATE_SETTINGS.defaults());
+ * ```
+ */
+export function concentrationJob(
+  settings: ConcentrateSettings,
+  onProgress?: (textBytes: number, units: number) => void,
+): ConcentrateJob {
+  const spec = {
+    conceptnet: settings.conceptnet,
+    kind: settings.score,
+    perToken: settings.per_token,
+    maxN: settings.max_n,
+    keepExcludedRelations: settings.keep_excluded_relations,
+  };
+  return {
+    corpus: settings.corpus,
+    scorer: conceptNetScorer(spec, settings.workers, WORKER_URL),
+    unit: settings.unit,
+    windowWords: settings.window,
+    seed: settings.seed,
+    budget: settings.budget === null ? null : parseSize(settings.budget),
+    alpha: settings.alpha,
+    ...(onProgress ? { onProgress } : {}),
+  };
+}

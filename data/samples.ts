@@ -1,0 +1,28 @@
+/**
+ * The data shipped with the project (see `data/SOURCES.md`), as absolute paths whatever the
+ * working directory: every command's embedded default reads these, and only these.
+ *
+ * @example
+ * ```ts
+ * import { SAMPLE_CONCEPTNET, SAMPLE_CORPUS } from "./samples.ts";
+ * console.log(SAMPLE_CORPUS.length, SAMPLE_CONCEPTNET); // 5 ".../data/conceptnet/cn100k/train100k.txt.gz"
+ * ```
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/** bert-base-uncased's `vocab.txt`: the vocabulary of every model made from a preset. */
+export const DEFAULT_VOCAB: string = here("./bert-base-uncased/vocab.txt");
+
+/** The Wikipedia sample (WikiExtractor output, 5.1 MB of text in five gzip files). */
+export const SAMPLE_CORPUS: readonly string[] = Object.freeze(
+  [0, 1, 2, 3, 4].map((k) => here(`./corpus/enwiki-2015-wikiextractor/AA/wiki_0${k}.gz`)),
+);
+
+/** CN-100K's training triples: the ConceptNet of the embedded defaults. */
+export const SAMPLE_CONCEPTNET: string = here("./conceptnet/cn100k/train100k.txt.gz");
+
+/** The GLUE samples: a `download_glue_data.py`-style folder (not every task has a train file). */
+export const SAMPLE_GLUE: string = here("./glue");

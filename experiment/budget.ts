@@ -1,0 +1,77 @@
+/**
+ * The experiment's compute: the budget becomes a step count once, so every equal-compute arm runs
+ * the same steps x batch x sequence length and `general-20x` exactly `multiplier` times that; each
+ * arm's pre-training settings then name steps, never FLOPs, so rounding cannot make equal arms
+ * differ.
+ * @module
+ */
+import type { BertConfig } from "../core/bert/config.ts";
+import { planTraining, type StepFlops } from "../core/flops.ts";
+import { type PretrainSettings, trainingBudget } from "../pretrain/settings.ts";
+import { startingModel } from "../pretrain/start.ts";
+import { type ArmName, ARMS } from "./arms.ts";
+import type { ExperimentSettings } from "./settings.ts";
+
+/** The compute every equal-FLOPs arm gets, and what one step costs. */
+export interface Budget {
+  /** Optimizer steps of an equal-compute arm. */
+  steps: number;
+  /** Steps of the scaled arm (`steps` x `multiplier`). */
+  scaledSteps: number;
+  /** One step's FLOPs in both conventions. */
+  perStep: StepFlops;
+  /** The model the FLOPs are counted for. */
+  model: BertConfig;
+  /** Where the model's vocabulary comes from (as pre-training picks it). */
+  vocabPath: string;
+}
+
+/**
+ * The budget in steps, planned as pre-training plans it (`planTraining`, the named convention).
+ *
+ * @throws {RangeError} when the budget is less than one step; {Error} when the `init` model cannot
+ * be read
+ */
+export async function experimentBudget(settings: ExperimentSettings): Promise<Budget> {
+  const { modelConfig, vocabPath } = await startingModel(settings.pretrain);
+  let plan;
+  try {
+    plan = planTraining(modelConfig, trainingBudget(settings.pretrain));
+  } catch (error) {
+    throw new RangeError(
+      `Cannot plan the experiment: pretrain.${(error as Error).message.replace(/^Cannot train: /, "")}`,
+    );
+  }
+  return {
+    steps: plan.steps,
+    scaledSteps: plan.steps * settings.multiplier,
+    perStep: plan.perStep,
+    model: modelConfig,
+    vocabPath,
+  };
+}
+
+/**
+ * One arm's pre-training settings: the shared ones with the arm's data and masking, its steps, its
+ * own folder and name, and evaluations spread over its steps.
+ */
+export function armPretrainSettings(
+  settings: ExperimentSettings,
+  budget: Budget,
+  arm: ArmName,
+  out: string,
+): PretrainSettings {
+  const spec = ARMS[arm];
+  const steps = spec.scaled ? budget.scaledSteps : budget.steps;
+  return {
+    ...settings.pretrain,
+    name: arm,
+    data: spec.data,
+    masking: spec.masking,
+    steps,
+    flops: null,
+    out,
+    backend: settings.backend,
+    eval_every: Math.max(1, Math.ceil(steps / settings.evals)),
+  };
+}

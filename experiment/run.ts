@@ -1,0 +1,175 @@
+/**
+ * The paper's experiment, settings in, tables out: from one starting point (a `pretrain.init`
+ * checkpoint, or a `pretrain.preset` from scratch) every arm is pre-trained at equal FLOPs
+ * ({@linkcode ARMS}), then its checkpoint fine-tuned on GLUE with seeds 1..N; `experiment.md` (the
+ * paper's table), `experiment.json` and `experiment.svg` are written to `out` after each arm.
+ * Resumable: finished arms are reused, an interrupted one resumed; a failed arm is recorded and
+ * the others go on.
+ *
+ * @example
+ * ```ts
+ * import { runExperiment } from "./run.ts";
+ * const results = await runExperiment({ arms: ["general", "concentrated"], seeds: 1 });
+ * console.log(results.arms.map((a) => [a.arm, a.glue?.score]));
+ * ```
+ * @module
+ */
+import type { Gpu } from "../core/device.ts";
+import { bertParameterCount, describeFlops } from "../core/flops.ts";
+import { writeFileAtomic } from "../util/atomic_write.ts";
+import { formatDuration } from "../util/duration.ts";
+import type { ProgressOptions } from "../util/progress.ts";
+import { armDir, type ArmOutcome, runArm } from "./arm.ts";
+import { type ArmName, ARMS } from "./arms.ts";
+import { armPretrainSettings, type Budget, experimentBudget } from "./budget.ts";
+import { corpusBytes } from "./data_hash.ts";
+import { writeExperimentPlot } from "./plot.ts";
+import { buildExperiment, type ExperimentResults, formatExperimentMarkdown } from "./report.ts";
+import { EXPERIMENT_SETTINGS, type ExperimentSettings } from "./settings.ts";
+
+/** The output files inside `out`. */
+export const EXPERIMENT_FILES = {
+  markdown: "experiment.md",
+  json: "experiment.json",
+  svg: "experiment.svg",
+} as const;
+
+/** How {@linkcode runExperiment} runs, besides its settings. */
+export interface ExperimentOptions {
+  /** Log lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Aborting stops after the current pre-training step, or after the current arm's GLUE runs. */
+  signal?: AbortSignal;
+  /** An open device for every arm (tests); default: each run opens its own. */
+  gpu?: Gpu;
+  /** GLUE progress bars (default: stderr). */
+  progress?: ProgressOptions;
+  /** Told whether pre-training or GLUE is running. */
+  phase?: (phase: "pretrain" | "glue" | "idle") => void;
+  /** The command line, for the outputs. */
+  command?: string;
+}
+
+/**
+ * Runs (or resumes) the experiment: every arm, then `experiment.md`, `.json` and `.svg` (also
+ * written after each arm, so a long run shows its progress). Returns what `experiment.json` holds;
+ * failed arms are in it with their error (the CLI exits 1 for them).
+ *
+ * @throws {Error} only when the experiment cannot start (a bad budget or `init`); an arm's own
+ * failure is recorded instead
+ */
+export async function runExperiment(
+  settings: Partial<ExperimentSettings>,
+  options: ExperimentOptions = {},
+): Promise<ExperimentResults> {
+  const config = EXPERIMENT_SETTINGS.resolve([{ source: "code", values: settings }]);
+  const log = options.log ?? ((line: string) => console.error(line));
+  const start = performance.now();
+  const command = options.command ?? "deno task experiment";
+  const budget = await experimentBudget(config);
+  for (const line of planLines(config, budget)) log(`experiment: ${line}`);
+
+  // The cheap arms first: a long scaled arm must not hold back the comparison at equal compute.
+  const order = [...config.arms].sort((a, b) => Number(ARMS[a].scaled) - Number(ARMS[b].scaled));
+  const outcomes: ArmOutcome[] = [];
+  const write = async () => {
+    const results = await assemble(config, budget, outcomes, command, start);
+    await writeOutputs(config.out, results);
+    return results;
+  };
+  for (const arm of order) {
+    if (options.signal?.aborted) {
+      outcomes.push(notRun(config, budget, arm));
+      continue;
+    }
+    log(`experiment: arm ${arm} (${ARMS[arm].description})`);
+    const outcome = await runArm(arm, {
+      config,
+      budget,
+      log,
+      command,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.gpu ? { gpu: options.gpu } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.phase ? { phase: options.phase } : {}),
+    });
+    outcomes.push(outcome);
+    if (outcome.reused.pretrain && outcome.reused.glue) {
+      log(`experiment: reusing arm ${arm} (${outcome.dir})`);
+    }
+    // The outputs so far; a problem writing them must not stop the arms still to run.
+    await write().catch((error) => log(`experiment: ${(error as Error).message}`));
+  }
+  const results = await write();
+  log(
+    `experiment: wrote ${config.out}/${EXPERIMENT_FILES.markdown}, ${EXPERIMENT_FILES.json} and ` +
+      `${EXPERIMENT_FILES.svg} (${formatDuration(results.wall_s)})`,
+  );
+  return results;
+}
+
+/** The plan, printed at start: arms, budget, GLUE tasks, caps and seeds. */
+export function planLines(config: ExperimentSettings, budget: Budget): string[] {
+  const p = config.pretrain;
+  const g = config.glue;
+  const parameters = bertParameterCount(budget.model, "mlm");
+  const per = budget.perStep;
+  const total = (steps: number) => describeFlops({ sixND: per.sixND * steps, electra: per.electra * steps });
+  const scaled = config.arms.filter((a) => ARMS[a].scaled);
+  const runs = config.arms.length * (g.tasks?.length ?? 9) * config.seeds * (g.lr_grid?.length ?? 1);
+  return [
+    `${config.arms.length} arm(s) into ${config.out}: ${config.arms.join(", ")}`,
+    `start: ${p.init ? `continued pre-training of ${p.init}` : `a ${p.preset} BERT from scratch`} ` +
+    `(${(parameters / 1e6).toFixed(2)}M parameters), pre-training seed ${p.seed}, backend ${config.backend}`,
+    `budget per arm: ${budget.steps} steps of ${p.batch} x ${p.seq_len} tokens = ${total(budget.steps)}` +
+    (scaled.length > 0 ? `; ${scaled.join(", ")}: ${budget.scaledSteps} steps (${config.multiplier}x)` : ""),
+    `text: corpus ${p.corpus.length} file(s); concentrated and random subsets of ${p.budget} by ${p.conceptnet}`,
+    `GLUE: ${g.tasks?.join(", ") ?? "every task found"} from ${
+      g.data ?? "the shipped samples"
+    }; training examples ${
+      g.max_train_examples === null ? "all" : `capped at ${g.max_train_examples} (seeded sample)`
+    }, dev examples ${g.max_eval_examples === null ? "all" : `capped at ${g.max_eval_examples}`}; ` +
+    `batch ${g.batch}, lr ${g.lr_grid ? `grid ${g.lr_grid.join(",")}` : g.lr}, ${g.epochs} epochs; ` +
+    `seeds 1..${config.seeds}: ${runs} fine-tuning runs`,
+  ];
+}
+
+async function assemble(
+  config: ExperimentSettings,
+  budget: Budget,
+  outcomes: readonly ArmOutcome[],
+  command: string,
+  start: number,
+): Promise<ExperimentResults> {
+  return buildExperiment({
+    config,
+    budget,
+    outcomes,
+    corpusBytes: await corpusBytes(outcomes.map((o) => o.data?.concentration ?? null)),
+    command,
+    wallSeconds: (performance.now() - start) / 1000,
+  });
+}
+
+async function writeOutputs(out: string, results: ExperimentResults): Promise<void> {
+  await writeFileAtomic(`${out}/${EXPERIMENT_FILES.json}`, JSON.stringify(results, null, 2) + "\n");
+  await writeFileAtomic(`${out}/${EXPERIMENT_FILES.markdown}`, formatExperimentMarkdown(results));
+  await writeExperimentPlot(`${out}/${EXPERIMENT_FILES.svg}`, results);
+}
+
+function notRun(config: ExperimentSettings, budget: Budget, arm: ArmName): ArmOutcome {
+  const dir = armDir(config.out, arm);
+  return {
+    arm,
+    status: "interrupted",
+    error: null,
+    reused: { pretrain: false, glue: false },
+    dir,
+    config: armPretrainSettings(config, budget, arm, dir),
+    summary: null,
+    data: null,
+    glue: null,
+    curve: [],
+    wall_s: 0,
+  };
+}

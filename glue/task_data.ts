@@ -1,0 +1,151 @@
+/**
+ * A task's files under a GLUE folder, found before anything runs (so a missing file fails at
+ * once, with nothing written), then read, capped and tokenized into the {@linkcode TaskSets} the
+ * fine-tuner takes.
+ *
+ * @example
+ * ```ts
+ * import { BertTokenizer } from "../data/tokenizer.ts";
+ * import { findTaskFiles, loadTaskSets } from "./task_data.ts";
+ *
+ * const files = await findTaskFiles("data/glue", "RTE", { train: true });
+ * const tok = await BertTokenizer.load();
+ * const { sets, summary } = await loadTaskSets(tok, files, { maxLength: 128, maxTrainExamples: 500 });
+ * console.log(summary); // "RTE: train 500 of 2490 (seeded sample, seed 0), dev 138, seq 128 ..."
+ * ```
+ * @module
+ */
+import { findGlueFile, readGlueFile } from "./read.ts";
+import { GLUE_TASKS, glueOutputSize, type GlueSplit, type GlueTaskName } from "./tasks.ts";
+import type { BertTokenizer } from "../data/tokenizer.ts";
+import { type EncodedSet, encodeExamples, sequenceLength } from "./encode.ts";
+import type { TaskSets } from "./finetune.ts";
+import { seededSample } from "./sampling.ts";
+import {
+  type GlueDevSetName,
+  glueDevSets,
+  type GlueScoredTask,
+  type GlueSubmissionName,
+  glueTestSets,
+} from "./sets.ts";
+
+/** The seed of the `--max-train-examples` sample: one sample for every run, whatever its seed. */
+export const SAMPLE_SEED = 0;
+
+/** Where a task's files are. */
+export interface TaskFiles {
+  /** The task the files are for. */
+  readonly task: GlueScoredTask;
+  /** The training file, when training. */
+  readonly train: string | null;
+  /** The dev files (MNLI: matched and mismatched). */
+  readonly dev: readonly { readonly set: GlueDevSetName; readonly split: GlueSplit; readonly path: string }[];
+  /** The test files present (none is an error: test files are optional). */
+  readonly test: readonly {
+    readonly name: GlueSubmissionName;
+    readonly task: GlueTaskName;
+    readonly split: GlueSplit;
+    readonly path: string;
+  }[];
+}
+
+/**
+ * Finds a task's training file (when `train`), its dev files and whichever test files exist.
+ *
+ * @throws {Error} one line naming the missing folder or file and the expected layout.
+ */
+export async function findTaskFiles(
+  dir: string,
+  task: GlueScoredTask,
+  options: { train: boolean },
+): Promise<TaskFiles> {
+  const table = GLUE_TASKS[task];
+  const train = options.train ? await findGlueFile(dir, table, "train") : null;
+  const dev = [];
+  for (const s of glueDevSets(task)) {
+    dev.push({ set: s.name, split: s.split, path: await findGlueFile(dir, table, s.split) });
+  }
+  const test = [];
+  for (const t of glueTestSets(task)) {
+    try {
+      test.push({
+        name: t.name,
+        task: t.task,
+        split: t.split,
+        path: await findGlueFile(dir, GLUE_TASKS[t.task], t.split),
+      });
+    } catch (error) {
+      if (!/not found/.test((error as Error).message)) throw error;
+    }
+  }
+  return { task, train, dev, test };
+}
+
+/** Caps and lengths of {@linkcode loadTaskSets}. */
+export interface LoadTaskOptions {
+  /** Longest encoding, special tokens included (`--max-length`). */
+  maxLength: number;
+  /** Train on a seeded sample of this many examples (`--max-train-examples`). */
+  maxTrainExamples?: number;
+  /** Evaluate and predict only the first this many examples of each dev and test set. */
+  maxEvalExamples?: number;
+}
+
+/**
+ * Reads and tokenizes a task's files, applying the caps, and says what it did in one line
+ * (`summary`: examples used of those available, the sequence length, truncations).
+ */
+export async function loadTaskSets(
+  tok: BertTokenizer,
+  files: TaskFiles,
+  options: LoadTaskOptions,
+): Promise<{ sets: TaskSets; summary: string }> {
+  const task = files.task;
+  const readExamples = async (path: string, t: GlueTaskName, split: GlueSplit) =>
+    (await readGlueFile(path, t, split)).examples;
+  const parts: string[] = [];
+  let train: EncodedSet | null = null;
+  if (files.train !== null) {
+    const all = await readExamples(files.train, task, "train");
+    if (all.length === 0) throw new Error(`Cannot fine-tune ${task}: "${files.train}" has no examples`);
+    const cap = options.maxTrainExamples;
+    // Sampled before tokenizing: a capped run does not pay for the whole file (SST-2: 67k rows).
+    const rows = cap !== undefined && cap < all.length ? seededSample(all.length, cap, SAMPLE_SEED) : null;
+    train = encodeExamples(tok, task, rows ? Array.from(rows, (r) => all[r]!) : all, options.maxLength);
+    parts.push(
+      rows ? `train ${cap} of ${all.length} (seeded sample, seed ${SAMPLE_SEED})` : `train ${all.length}`,
+    );
+  }
+  const readCapped = async (path: string, t: GlueTaskName, split: GlueSplit, what: string) => {
+    const examples = await readExamples(path, t, split);
+    const k = options.maxEvalExamples;
+    if (k === undefined || k >= examples.length) parts.push(`${what} ${examples.length}`);
+    else parts.push(`${what} ${k} of ${examples.length} (first rows)`);
+    return encodeExamples(tok, task, k === undefined ? examples : examples.slice(0, k), options.maxLength);
+  };
+  const dev = [];
+  for (const d of files.dev) {
+    const data = await readCapped(d.path, task, d.split, `${d.set} dev`);
+    if (data.n === 0) throw new Error(`Cannot evaluate ${task}: "${d.path}" has no examples`);
+    dev.push({ set: d.set, data });
+  }
+  const test = [];
+  for (const t of files.test) {
+    test.push({ name: t.name, data: await readCapped(t.path, t.task, t.split, `${t.name} test`) });
+  }
+  if (files.test.length === 0) parts.push("no test files");
+
+  const all = [...(train ? [train] : []), ...dev.map((d) => d.data), ...test.map((t) => t.data)];
+  const seq = sequenceLength(all, options.maxLength);
+  const longest = Math.max(...all.map((s) => s.longest));
+  const truncated = all.reduce((c, s) => c + s.truncated, 0);
+  parts.push(
+    `sequences padded to ${seq} tokens (longest ${longest}${
+      truncated > 0 ? `, ${truncated} examples cut to --max-length ${options.maxLength}` : ""
+    })`,
+  );
+  return {
+    sets: { task, numLabels: glueOutputSize(GLUE_TASKS[task]), seq, train, dev, test },
+    summary: `${task}: ${parts.join(", ")}`,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The masking settings every command that masks shares (`pretrain`, `masks`, the experiment): the
+ * strategy, its prediction cap, whole-word masking, the ConceptNet file of the concept strategies
+ * and the curriculum's basic concepts and stage boundaries. One zod shape, spread into each
+ * command's schema.
+ * @module
+ */
+import { z } from "zod";
+import { defineSettings, type SettingsSpec } from "../config/settings.ts";
+import { MASKING_FIELDS } from "./fields.ts";
+import type { StrategyName } from "./strategies.ts";
+
+/** How sequences are masked. */
+export interface MaskingSettings {
+  /** The strategy: `bert`, `bernoulli`, `concept` or `curriculum`. */
+  masking: StrategyName;
+  /** Most predictions per sequence (google-research/bert's `max_predictions_per_seq`). */
+  max_predictions: number;
+  /** Whole-word masking for `bert`, `concept`'s fill and the curriculum's `bert` stages. */
+  whole_word: boolean;
+  /** The ConceptNet file whose concepts `concept` and `curriculum` mask (and `concentrate` scores). */
+  conceptnet: string;
+  /** The curriculum's first stage: this many concepts of highest degree found in the text. */
+  basic_concepts: number;
+  /** First step of each curriculum stage; null: plain MLM for the first fifth, then 4 equal stages. */
+  boundaries: number[] | null;
+}
+
+/** Masking's settings on their own, for `prepareMasking` called from code. */
+export const MASKING_SETTINGS: SettingsSpec<MaskingSettings> = defineSettings<MaskingSettings>()(
+  "masking",
+  z.object(MASKING_FIELDS).strict(),
+);
+
+/** The masking settings among a command's settings (`pretrain`'s, `masks`'). */
+export function maskingSettings(settings: MaskingSettings): MaskingSettings {
+  const { masking, max_predictions, whole_word, conceptnet, basic_concepts, boundaries } = settings;
+  return { masking, max_predictions, whole_word, conceptnet, basic_concepts, boundaries };
+}

@@ -1,0 +1,43 @@
+/**
+ * What a run starts from: the model's config (a preset, or the `init` checkpoint's `config.json`)
+ * and the vocabulary that goes with it. Pre-training and the experiment's budget read it the same
+ * way.
+ *
+ * @example
+ * ```ts
+ * import { startingModel } from "./start.ts";
+ * const { modelConfig, vocabPath } = await startingModel({ init: null, preset: "tiny" });
+ * console.log(modelConfig.hidden_size); // 128
+ * ```
+ * @module
+ */
+import { type BertConfig, bertPreset, readBertConfig } from "../core/bert/config.ts";
+import { DEFAULT_VOCAB } from "../data/samples.ts";
+import { loadVocab, modelVocabPath } from "../data/vocab.ts";
+import type { PretrainSettings } from "./settings.ts";
+
+/** A run's model config and vocabulary. */
+export interface StartingModel {
+  /** The model's HuggingFace config. */
+  modelConfig: BertConfig;
+  /** Its `vocab.txt`: the init checkpoint's own, else the shipped bert-base-uncased one. */
+  vocabPath: string;
+}
+
+/**
+ * The model config and vocabulary of `settings`.
+ *
+ * @throws {Error} naming the file when the init checkpoint's config cannot be read
+ */
+export async function startingModel(
+  settings: Pick<PretrainSettings, "init" | "preset">,
+): Promise<StartingModel> {
+  if (settings.init) {
+    return {
+      modelConfig: await readBertConfig(`${settings.init}/config.json`),
+      vocabPath: (await modelVocabPath(settings.init)).path,
+    };
+  }
+  const vocab = await loadVocab(DEFAULT_VOCAB);
+  return { modelConfig: bertPreset(settings.preset, { vocab_size: vocab.size }), vocabPath: DEFAULT_VOCAB };
+}
