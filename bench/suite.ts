@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { defineSettings, type SettingsSpec } from "../config/settings.ts";
 import { Gpu } from "../core/device.ts";
+import { logToStderr } from "../util/stdio.ts";
 import { matmul1024, matmulBert, matmulVariants } from "./matmul.ts";
 import { layerShare } from "./layer_share.ts";
 import { stress } from "./stress.ts";
@@ -46,7 +47,7 @@ const BENCHES: Record<string, Bench> = {
   matmul_variants: { gpu: true, run: (gpu) => matmulVariants(gpu) },
   matmul_bert: { gpu: true, run: (gpu) => matmulBert(gpu) },
   layer_share: { gpu: true, run: (gpu, c) => layerShare(gpu, c.batch) },
-  stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, (line) => console.error(line)) },
+  stress: { gpu: true, run: (gpu, c) => stress(gpu, c.seconds, logToStderr) },
   train_step: { gpu: true, run: (gpu, c) => trainStepBench(gpu, ["tiny", "mini", "small"], c.batch) },
   finetune_step_tiny: { gpu: true, run: (gpu, c) => finetuneStepBench(gpu, ["tiny"], c.batch) },
   memory: { gpu: false, run: (c) => memoryBench(c.batch) },

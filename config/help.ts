@@ -83,7 +83,9 @@ function fieldLines(f: FieldInfo, prefix: string): string[] {
       ? "required"
       : `default ${formatDefault(f.defaultValue)}`,
     // "a string" says nothing a reader of the description does not know.
-    f.kind === "boolean" || /^a (list of (\d+ or more )?)?(non-empty )?strings?( or none)?$/.test(f.allowed) ? "" : f.allowed,
+    f.kind === "boolean" || /^a (list of (\d+ or more )?)?(non-empty )?strings?( or none)?$/.test(f.allowed)
+      ? ""
+      : f.allowed,
   ].filter((s) => s !== "");
   return [head, `      ${f.description}${facts.length > 0 ? ` (${facts.join("; ")})` : ""}`];
 }

@@ -75,6 +75,13 @@ export interface SettingsSpec<T> {
   readonly fields: readonly FieldInfo[];
   /** The setting of `key`, if there is one. */
   field(key: string): FieldInfo | undefined;
+  /**
+   * Settings given from code, the rest at their defaults, checked: how a library function takes
+   * its settings.
+   *
+   * @throws {UsageError} naming the key for an unknown key, a bad value or a conflict
+   */
+  withDefaults(values: Partial<T>): T;
   /** The defaults alone. */
   defaults(): T;
   /**
@@ -172,6 +179,10 @@ class Spec<T> implements SettingsSpec<T> {
     return this.resolve([]);
   }
 
+  withDefaults(values: Partial<T>): T {
+    return this.resolve([{ source: "code", values: values as Record<string, unknown> }]);
+  }
+
   derive(options: DeriveOptions): SettingsSpec<T> {
     return new Spec<T>(this.name, this.#all, this.#options, {
       omit: { ...this.#derived.omit, ...options.omit },
@@ -219,22 +230,23 @@ class Spec<T> implements SettingsSpec<T> {
     // Omitted settings keep their defaults, for the caller to set.
     for (const { info } of this.#all) values[info.key] = structuredClone(info.defaultValue);
     for (const f of this.fields) values[f.key] = structuredClone(f.defaultValue);
+    // Giving one of an exclusive group clears the others' defaults (and values handed back at them).
+    const cleared: string[] = [];
     for (const group of this.#options.exclusive ?? []) {
       const named = group.filter((k) => given.has(k) && layerValue(layers, k) !== null);
       if (named.length > 1) {
         throw new UsageError(`give ${named.map(name).join(" or ")}, not both`);
       }
-      for (const k of group) {
-        if (named.length === 1 && k !== named[0] && this.field(k)?.nullable) values[k] = null;
-      }
+      if (named.length === 1) cleared.push(...group.filter((k) => k !== named[0] && this.field(k)?.nullable));
     }
+    for (const key of cleared) values[key] = null;
     const nestedLayers = new Map<string, SettingsLayer[]>();
     for (const layer of layers) {
       for (const [key, value] of Object.entries(layer.values)) {
         const f = this.field(key);
         if (value === undefined || !f) continue;
         if (f.kind !== "settings") {
-          values[key] = value;
+          values[key] = cleared.includes(key) ? null : value;
           continue;
         }
         if (typeof value !== "object" || value === null || Array.isArray(value)) {

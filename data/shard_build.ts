@@ -116,7 +116,7 @@ export async function buildShards(
   settings: Partial<ShardsSettings>,
   options: BuildShardsOptions = {},
 ): Promise<ShardsSummary> {
-  const s = SHARDS_SETTINGS.resolve([{ source: "code", values: settings }]);
+  const s = SHARDS_SETTINGS.withDefaults(settings);
   const config = {
     corpus: s.corpus,
     vocab: s.vocab,

@@ -60,7 +60,7 @@ export async function tokenizeFile(
   settings: Partial<TokenizeSettings>,
   write: (text: string) => Promise<void>,
 ): Promise<{ lines: number; ids: number }> {
-  const config = TOKENIZE_SETTINGS.resolve([{ source: "code", values: settings }]);
+  const config = TOKENIZE_SETTINGS.withDefaults(settings);
   const tok = await BertTokenizer.load(config.vocab);
   const options = { addSpecialTokens: config.special, maxLength: config.max_length ?? undefined };
   let batch: string[] = [];

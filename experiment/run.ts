@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { logToStderr } from "../util/stdio.ts";
 import type { Gpu } from "../core/device.ts";
 import { bertParameterCount, describeFlops } from "../core/flops.ts";
 import { writeFileAtomic } from "../util/atomic_write.ts";
@@ -62,8 +63,8 @@ export async function runExperiment(
   settings: Partial<ExperimentSettings>,
   options: ExperimentOptions = {},
 ): Promise<ExperimentResults> {
-  const config = EXPERIMENT_SETTINGS.resolve([{ source: "code", values: settings }]);
-  const log = options.log ?? ((line: string) => console.error(line));
+  const config = EXPERIMENT_SETTINGS.withDefaults(settings);
+  const log = options.log ?? logToStderr;
   const start = performance.now();
   const command = options.command ?? "deno task experiment";
   const budget = await experimentBudget(config);

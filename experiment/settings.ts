@@ -8,8 +8,8 @@
  * @example
  * ```ts
  * import { EXPERIMENT_SETTINGS } from "./settings.ts";
- * const s = EXPERIMENT_SETTINGS.resolve([{ source: "code", values: { seeds: 1, glue: { tasks: ["RTE"] } } }]);
- * console.log(s.pretrain.flops, s.glue.tasks); // 1.6e12 ["RTE"]
+ * const s = EXPERIMENT_SETTINGS.withDefaults({ seeds: 1 });
+ * console.log(s.pretrain.flops, s.glue.tasks); // 1.6e12 ["SST-2", "MRPC", "RTE"]
  * ```
  * @module
  */

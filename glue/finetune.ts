@@ -27,6 +27,7 @@
  * ```
  * @module
  */
+import { logToStderr } from "../util/stdio.ts";
 import { BertClassifier, type ClassifierBatch } from "../core/bert/classifier.ts";
 import { initializeTensors, type LoadedBertClassifier } from "../core/checkpoint/bert_dir.ts";
 import type { Ops } from "../core/ops.ts";
@@ -138,7 +139,7 @@ export class TaskFineTuner<T> {
     this.checkpoint = checkpoint;
     this.sets = sets;
     this.#options = options;
-    this.#log = options.log ?? ((line) => console.error(line));
+    this.#log = options.log ?? logToStderr;
   }
 
   /** The model of the last run or {@linkcode useCheckpoint}. */

@@ -18,6 +18,7 @@
  */
 import { match } from "ts-pattern";
 import { readTextLines } from "../data/lines.ts";
+import { isDirectory, isFile } from "../util/files.ts";
 import {
   type GlueLayout,
   type GlueSplit,
@@ -320,22 +321,4 @@ function expectedLayout(dir: string, task: GlueTask): string {
     ? `${dir}/${[...folders][0]}/{${files.map((f) => f.slice(f.lastIndexOf("/") + 1, -4)).join(",")}}.tsv`
     : files.map((f) => `${dir}/${f}`).join(" or ");
   return `${described} (download_glue_data.py layout)`;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
-    throw error;
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return false;
-    throw error;
-  }
 }

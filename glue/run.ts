@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { logToStderr } from "../util/stdio.ts";
 import { UsageError } from "../config/errors.ts";
 import { readBertConfig } from "../core/bert/config.ts";
 import { loadBertClassifierDir, type LoadedBertClassifier } from "../core/checkpoint/bert_dir.ts";
@@ -64,8 +65,8 @@ export async function runGlue(
   settings: Partial<GlueSettings>,
   options: GlueRunOptions = {},
 ): Promise<GlueResults> {
-  const config = GLUE_SETTINGS.resolve([{ source: "code", values: settings }]);
-  const log = options.log ?? ((line: string) => console.error(line));
+  const config = GLUE_SETTINGS.withDefaults(settings);
+  const log = options.log ?? logToStderr;
   if (config.model === null) {
     throw new UsageError(
       "glue needs model: the checkpoint directory to fine-tune (or, with eval_only, the classifiers)",

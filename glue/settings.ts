@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { GLUE_SETTINGS } from "./settings.ts";
- * const s = GLUE_SETTINGS.resolve([{ source: "code", values: { model: "m", tasks: ["sst2"] } }]);
+ * const s = GLUE_SETTINGS.withDefaults({ model: "m", tasks: ["SST-2"] });
  * console.log(s.tasks, s.lr); // ["SST-2"] 0.00002
  * ```
  * @module

@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { logToStderr } from "../util/stdio.ts";
 import type { BertConfig } from "../core/bert/config.ts";
 import { type LoadedBertClassifier, saveBertClassifierDir } from "../core/checkpoint/bert_dir.ts";
 import type { Ops } from "../core/ops.ts";
@@ -68,7 +69,7 @@ export interface GlueTaskRun {
 /** Fine-tunes (or evaluates) one task and writes its files; returns its results entry. */
 export async function runGlueTask<T>(ops: Ops<T>, r: GlueTaskRun): Promise<GlueTaskResult> {
   const start = performance.now();
-  const log = r.log ?? ((line: string) => console.error(line));
+  const log = r.log ?? logToStderr;
   const task = r.sets.task;
   const tuner = new TaskFineTuner(ops, r.checkpoint, r.sets, {
     batch: r.batch,

@@ -136,7 +136,7 @@ export async function inspectMasking(
   settings: Partial<MasksSettings>,
   options: { log?: (line: string) => void } = {},
 ): Promise<MasksReport> {
-  const config = MASKS_SETTINGS.resolve([{ source: "code", values: settings }]);
+  const config = MASKS_SETTINGS.withDefaults(settings);
   const started = performance.now();
   const tokenizer = await BertTokenizer.load(config.vocab);
   const vocab = tokenizer.vocab;

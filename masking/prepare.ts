@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { logToStderr } from "../util/stdio.ts";
 import { ConceptMatcher } from "../data/concept_matcher.ts";
 import { loadConceptNet } from "../data/conceptnet.ts";
 import type { ConceptGraph } from "../data/conceptnet_graph.ts";
@@ -64,8 +65,8 @@ export async function prepareMasking(
   masking: Partial<MaskingSettings>,
   context: MaskingContext,
 ): Promise<PreparedMasking> {
-  const settings = MASKING_SETTINGS.resolve([{ source: "code", values: masking }]);
-  const log = context.log ?? ((line: string) => console.error(line));
+  const settings = MASKING_SETTINGS.withDefaults(masking);
+  const log = context.log ?? logToStderr;
   const needs = STRATEGIES[settings.masking];
   let graph: ConceptGraph | null = null;
   let matcher: ConceptMatcher | null = null;

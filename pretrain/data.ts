@@ -60,16 +60,13 @@ export async function prepareData(
 
 async function concentrated(config: PretrainSettings, log: (line: string) => void): Promise<string> {
   await requirePath(config.conceptnet, "conceptnet");
-  const settings = CONCENTRATE_SETTINGS.resolve([{
-    source: "code",
-    values: {
-      corpus: config.corpus,
-      conceptnet: config.conceptnet,
-      budget: config.budget,
-      seed: config.seed,
-      workers: Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, config.corpus.length)),
-    },
-  }]);
+  const settings = CONCENTRATE_SETTINGS.withDefaults({
+    corpus: config.corpus,
+    conceptnet: config.conceptnet,
+    budget: config.budget,
+    seed: config.seed,
+    workers: Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, config.corpus.length)),
+  });
   const key = await inputsKey(
     [...config.corpus, config.conceptnet],
     `budget=${parseSize(settings.budget!)} seed=${config.seed}`,

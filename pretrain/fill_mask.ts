@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { logToStderr } from "../util/stdio.ts";
 import { z } from "zod";
 import { UsageError } from "../config/errors.ts";
 import { defineSettings, type SettingsSpec } from "../config/settings.ts";
@@ -94,8 +95,8 @@ export async function fillMask(
   settings: Partial<FillMaskSettings>,
   options: FillMaskOptions = {},
 ): Promise<FillMaskResult> {
-  const config = FILL_MASK_SETTINGS.resolve([{ source: "code", values: settings }]);
-  const log = options.log ?? ((line: string) => console.error(line));
+  const config = FILL_MASK_SETTINGS.withDefaults(settings);
+  const log = options.log ?? logToStderr;
   await requireDirectory(config.model, "Cannot load model");
   const tok = await loadTokenizer(config.model, log);
   const mask = tok.vocab.special.mask;

@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { logToStderr } from "../util/stdio.ts";
 import { UsageError } from "../config/errors.ts";
 import type { BertConfig } from "../core/bert/config.ts";
 import { BertMlm, initialParameters } from "../core/bert/model.ts";
@@ -81,8 +82,8 @@ export async function pretrain(
   settings: Partial<PretrainSettings>,
   options: PretrainOptions = {},
 ): Promise<RunSummary> {
-  const config = PRETRAIN_SETTINGS.resolve([{ source: "code", values: settings }]);
-  const log = options.log ?? ((line: string) => console.error(line));
+  const config = PRETRAIN_SETTINGS.withDefaults(settings);
+  const log = options.log ?? logToStderr;
   const resume = options.resume ?? false;
   if (resume && config.out === null) throw new UsageError("resuming needs out: the run's folder");
   const out = config.out ?? defaultRunDir(config);

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { PRETRAIN_SETTINGS } from "./settings.ts";
- * const s = PRETRAIN_SETTINGS.resolve([{ source: "code", values: { preset: "mini", steps: 200 } }]);
+ * const s = PRETRAIN_SETTINGS.withDefaults({ preset: "mini", steps: 200 });
  * console.log(s.flops, s.masking); // null "concept"
  * ```
  * @module

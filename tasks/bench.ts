@@ -4,33 +4,22 @@
  * `unit`.
  * @module
  */
-import { z } from "zod";
 import { type CommandRun, type CommandSpec, runCommand } from "../config/command.ts";
-import { defineSettings } from "../config/settings.ts";
+import { type JsonOption, jsonOption } from "../config/options.ts";
 import { BENCH_SETTINGS, type BenchSettings, formatBenchRow, runBenchmarks } from "../bench/suite.ts";
 
-/** The command's own options. */
-export interface BenchCommandOptions {
-  /** One JSON object per result instead of a table. */
-  json: boolean;
-}
-
 /** `deno task bench`. */
-export const BENCH_COMMAND: CommandSpec<BenchSettings, BenchCommandOptions> = {
+export const BENCH_COMMAND: CommandSpec<BenchSettings, JsonOption> = {
   name: "bench",
   summary: "Benchmark the kernels, training steps and host work (GFLOP/s, tokens/s, MB/s, memory)",
   settings: BENCH_SETTINGS,
-  options: defineSettings<BenchCommandOptions>()(
-    "bench",
-    z.object({ json: z.boolean().default(false).describe("one JSON object per result instead of a table") })
-      .strict(),
-  ),
+  options: jsonOption("bench", "one JSON object per result instead of a table"),
   positional: { key: "names", label: "[NAME...]", description: "benchmarks to run (as --names)" },
   examples: ["deno task bench", "deno task bench matmul_1024 train_step --backend deno --json"],
 };
 
 /** Runs the command line read by {@linkcode BENCH_COMMAND}. */
-export async function main(run: CommandRun<BenchSettings, BenchCommandOptions>): Promise<void> {
+export async function main(run: CommandRun<BenchSettings, JsonOption>): Promise<void> {
   const json = run.options.json;
   await runBenchmarks(run.settings(), (result, device) => {
     if (device !== null && !json) console.log(`# ${device}`);

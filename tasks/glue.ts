@@ -4,23 +4,17 @@
  * content) on stdout.
  * @module
  */
-import { z } from "zod";
+import { logToStderr } from "../util/stdio.ts";
 import { type CommandRun, type CommandSpec, runCommand } from "../config/command.ts";
-import { defineSettings } from "../config/settings.ts";
+import { type JsonOption, jsonOption } from "../config/options.ts";
 import { formatGlueSummary, type GlueRunOptions, runGlue } from "../glue/run.ts";
 import type { GlueResults } from "../glue/results.ts";
 import { GLUE_SETTINGS, type GlueSettings } from "../glue/settings.ts";
 import { latestCheckpoint } from "../pretrain/runs.ts";
 import { writeStdout } from "../util/stdio.ts";
 
-/** The command's own options. */
-export interface GlueCommandOptions {
-  /** Print results.json's content as one line instead of the summary. */
-  json: boolean;
-}
-
 /** `deno task glue`. */
-export const GLUE_COMMAND: CommandSpec<GlueSettings, GlueCommandOptions> = {
+export const GLUE_COMMAND: CommandSpec<GlueSettings, JsonOption> = {
   name: "glue",
   summary: "Fine-tune and score a checkpoint on GLUE: dev metrics, the three GLUE aggregates, " +
     "prediction and GLUE-server files",
@@ -30,12 +24,7 @@ export const GLUE_COMMAND: CommandSpec<GlueSettings, GlueCommandOptions> = {
     "reported. With no --model and no --data: the latest pretrain checkpoint on the shipped samples,\n" +
     "capped. The aggregates: the leaderboard's GLUE score, the BERT paper's, and ELECTRA/CCM's.",
   settings: GLUE_SETTINGS,
-  options: defineSettings<GlueCommandOptions>()(
-    "glue",
-    z.object({
-      json: z.boolean().default(false).describe("print results.json's content as one line"),
-    }).strict(),
-  ),
+  options: jsonOption("glue", "print results.json's content as one line"),
   configFile: true,
   examples: [
     "deno task glue",
@@ -54,11 +43,11 @@ export interface GlueCommandIo extends GlueRunOptions {
 
 /** Runs the command line read by {@linkcode GLUE_COMMAND}; returns the results. */
 export async function main(
-  run: CommandRun<GlueSettings, GlueCommandOptions>,
+  run: CommandRun<GlueSettings, JsonOption>,
   io: GlueCommandIo = {},
 ): Promise<GlueResults> {
   const { write = writeStdout, runsDir, ...options } = io;
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log ?? logToStderr;
   const settings = run.settings();
   if (settings.model === null) {
     settings.model = await latestCheckpoint(runsDir);

@@ -3,19 +3,12 @@
  * statistics (the library's `inspectMasking`), on stdout.
  * @module
  */
-import { z } from "zod";
 import { type CommandRun, type CommandSpec, runCommand } from "../config/command.ts";
-import { defineSettings } from "../config/settings.ts";
+import { type JsonOption, jsonOption } from "../config/options.ts";
 import { formatMasksReport, inspectMasking, MASKS_SETTINGS, type MasksSettings } from "../masking/inspect.ts";
 
-/** The command's own options. */
-export interface MasksCommandOptions {
-  /** The report as one JSON line. */
-  json: boolean;
-}
-
 /** `deno task masks`. */
-export const MASKS_COMMAND: CommandSpec<MasksSettings, MasksCommandOptions> = {
+export const MASKS_COMMAND: CommandSpec<MasksSettings, JsonOption> = {
   name: "masks",
   summary: "Show what a masking strategy (bert, bernoulli, concept, curriculum) masks in a corpus, " +
     "with statistics",
@@ -23,16 +16,13 @@ export const MASKS_COMMAND: CommandSpec<MasksSettings, MasksCommandOptions> = {
     "For curriculum, concept frequencies are counted over the sequences read and --step picks the stage\n" +
     "through --boundaries.",
   settings: MASKS_SETTINGS,
-  options: defineSettings<MasksCommandOptions>()(
-    "masks",
-    z.object({ json: z.boolean().default(false).describe("print the report as one JSON line") }).strict(),
-  ),
+  options: jsonOption("masks", "print the report as one JSON line"),
   configFile: true,
   examples: ["deno task masks", "deno task masks --masking curriculum --step 2500 --show 5 --whole-word"],
 };
 
 /** Runs the command line read by {@linkcode MASKS_COMMAND}. */
-export async function main(run: CommandRun<MasksSettings, MasksCommandOptions>): Promise<void> {
+export async function main(run: CommandRun<MasksSettings, JsonOption>): Promise<void> {
   const report = await inspectMasking(run.settings());
   console.log(run.options.json ? JSON.stringify(report) : formatMasksReport(report));
 }

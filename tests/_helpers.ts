@@ -4,17 +4,12 @@
  * @module
  */
 import { Gpu, type GpuBackend, type GpuTensor } from "../core/device.ts";
+import { keyedRng } from "../util/rng.ts";
 
-/** mulberry32: a small seeded generator, so every test input is reproducible. */
+/** Uniform draws in [0, 1) from the project's seeded streams, so every test input is reproducible. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = keyedRng([seed]);
+  return () => rng.next();
 }
 
 /** `n` seeded uniform values in [lo, hi), rounded to f32 so CPU and GPU see the same numbers. */

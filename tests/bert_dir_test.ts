@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { exists } from "../util/files.ts";
 import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
 import { type BertConfig, bertPreset, readBertConfig } from "../core/bert/config.ts";
 import { type BatchShape, BertMlm, type HostBatch, initialParameters } from "../core/bert/model.ts";
@@ -413,12 +414,3 @@ Deno.test("resuming is sensitive to the step: restoring step 0 changes the next 
     assert.notEqual(loss, straight[SPLIT]);
   });
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

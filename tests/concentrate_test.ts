@@ -245,6 +245,8 @@ Deno.test("ScoreHistogram.cut finds the largest score whose units overflow the b
 
 Deno.test("the running cuts never drop a unit that the final selection takes", () => {
   const random = seededRandom(3);
+  // Trials in which each cut dropped something: a cut that keeps everything passes trivially.
+  let scoreDrops = 0, keyDrops = 0;
   for (let trial = 0; trial < 20; trial++) {
     const n = 400, budget = 2000 + Math.floor(random() * 8000);
     const units: Unit[] = Array.from({ length: n }, (_, i) => ({
@@ -271,8 +273,11 @@ Deno.test("the running cuts never drop a unit that the final selection takes", (
     for (const u of byKey(units, target, trial)) {
       assert.ok(keptKey.has(u), `trial ${trial}: random unit dropped`);
     }
-    assert.ok(keptScore.size < n && keptKey.size < n, "the cuts drop something");
+    if (keptScore.size < n) scoreDrops++;
+    if (keptKey.size < n) keyDrops++;
   }
+  // A budget near the corpus size with rising scores may keep every unit; most trials must not.
+  assert.ok(scoreDrops >= 15 && keyDrops >= 15, `the cuts drop something: ${scoreDrops}, ${keyDrops} of 20`);
 });
 
 Deno.test("readUnits cuts paragraphs, documents and windows, across WikiExtractor and plain text", async () => {

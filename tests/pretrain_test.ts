@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { exists } from "../util/files.ts";
 import { bertParameterCount } from "../core/flops.ts";
 import { BertMlm, initialParameters } from "../core/bert/model.ts";
 import { bertPreset } from "../core/bert/config.ts";
@@ -59,10 +60,6 @@ async function pretrain(args: string[], backend: string): Promise<Cli> {
 
 async function jsonl(path: string): Promise<Record<string, number | string>[]> {
   return (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 Deno.test("pretrain settings: defaults, then the file, then flags; unknown keys and bad values are errors", async () => {

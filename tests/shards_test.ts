@@ -16,18 +16,12 @@ import { DEFAULT_VOCAB } from "../data/samples.ts";
 import { buildShards, type ShardsSummary, validationPath } from "../data/shard_build.ts";
 import { readCommand } from "../config/command.ts";
 import { SHARDS_COMMAND } from "../tasks/shards.ts";
-import { keyedRng } from "../util/rng.ts";
+import { seededRandom } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WIKI_00 = `${ROOT}data/corpus/enwiki-2015-wikiextractor/AA/wiki_00.gz`;
 const BERT_VOCAB = `${ROOT}data/bert-base-uncased/vocab.txt`;
 const SPECIAL = { cls: 2, sep: 3, pad: 0 };
-
-/** A seeded stream of the project's generator, so every input here is reproducible. */
-function random(seed: number): () => number {
-  const rng = keyedRng([seed]);
-  return () => rng.next();
-}
 
 /** FNV-1a 64 with BigInt, byte by byte, straight from the definition. */
 function fnv1a64Reference(bytes: Uint8Array): bigint {
@@ -71,7 +65,7 @@ Deno.test("packDocument() packs whole lines greedily and splits only a line long
 Deno.test("SequencePacker keeps its invariants on random documents", () => {
   const seqLen = 32;
   const room = seqLen - 2;
-  const rand = random(7);
+  const rand = seededRandom(7);
   // Every id is distinct (from 10 up), so where each one landed can be traced back.
   let next = 10;
   const docs = Array.from({ length: 300 }, () =>
@@ -136,14 +130,14 @@ Deno.test("vocabHash() is FNV-1a 64: published vectors, random bytes and the shi
   assert.equal(vocabHash(enc.encode("")), 0xcbf29ce484222325n);
   assert.equal(vocabHash(enc.encode("a")), 0xaf63dc4c8601ec8cn);
   assert.equal(vocabHash(enc.encode("foobar")), 0x85944171f73967e8n);
-  const rand = random(3);
+  const rand = seededRandom(3);
   const bytes = Uint8Array.from({ length: 5000 }, () => Math.floor(rand() * 256));
   assert.equal(vocabHash(bytes), fnv1a64Reference(bytes));
   assert.equal(await hashVocabFile(BERT_VOCAB), fnv1a64Reference(await Deno.readFile(BERT_VOCAB)));
 });
 
 function randomSequences(n: number, seqLen: number, vocabSize: number, seed: number): Uint32Array {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   return Uint32Array.from({ length: n * seqLen }, () => Math.floor(rand() * vocabSize));
 }
 

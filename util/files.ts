@@ -25,10 +25,20 @@ export async function exists(path: string): Promise<boolean> {
 
 /** Whether `path` is a regular file (false when nothing is there). */
 export async function isFile(path: string): Promise<boolean> {
+  return (await statOrNull(path))?.isFile ?? false;
+}
+
+/** Whether `path` is a directory (false when nothing is there). */
+export async function isDirectory(path: string): Promise<boolean> {
+  return (await statOrNull(path))?.isDirectory ?? false;
+}
+
+// Nothing there: no such entry, or a file where a directory of the path should be.
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   try {
-    return (await Deno.stat(path)).isFile;
+    return await Deno.stat(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) return null;
     throw error;
   }
 }

@@ -6,6 +6,7 @@
  * `RTE train 40/40 steps loss 0.6931 in 12s`.
  * @module
  */
+import { logToStderr } from "./stdio.ts";
 import process from "node:process";
 import cliProgress from "cli-progress";
 import { formatDuration } from "./duration.ts";
@@ -109,7 +110,7 @@ export class Progress {
     this.total = total;
     this.every = every;
     this.#unit = task.unit ? ` ${task.unit}` : "";
-    this.#log = task.log ?? ((line) => console.error(line));
+    this.#log = task.log ?? logToStderr;
     this.#now = task.now ?? (() => performance.now());
     this.#origin = { done: start, time: this.#now() };
     this.#done = start;

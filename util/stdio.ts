@@ -17,3 +17,8 @@ import { writeAll } from "./atomic_write.ts";
 export async function writeStdout(text: string): Promise<void> {
   await writeAll(Deno.stdout, new TextEncoder().encode(text));
 }
+
+/** The default log of every library function: one line to stderr. */
+export function logToStderr(line: string): void {
+  console.error(line);
+}

@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { writeFileAtomic } from "../../util/atomic_write.ts";
 
 /** HuggingFace's `problem_type` of a sequence-classification head. */
 export type BertProblemType = "regression" | "single_label_classification" | "multi_label_classification";
@@ -342,15 +343,7 @@ export async function writeBertConfig(
   config: BertConfig,
   options: WriteBertConfigOptions = {},
 ): Promise<void> {
-  const text = bertConfigJson(parseBertConfig(config, path), options);
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new Error(`Cannot write BERT config "${path}": ${(error as Error).message}`);
-  }
+  await writeFileAtomic(path, bertConfigJson(parseBertConfig(config, path), options));
 }
 
 function describe(v: unknown): string {

@@ -9,7 +9,7 @@
  * import { concentrate } from "./pipeline.ts";
  * import { CONCENTRATE_SETTINGS, concentrationJob } from "./settings.ts";
  *
- * const s = CONCENTRATE_SETTINGS.resolve([{ source: "code", values: { budget: "100KB" } }]);
+ * const s = CONCENTRATE_SETTINGS.withDefaults({ budget: "100KB" });
  * const report = await concentrate(concentrationJob(s), s.out);
  * ```
  * @module
