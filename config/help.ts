@@ -78,7 +78,7 @@ function fieldLines(f: FieldInfo, prefix: string): string[] {
   const head = f.kind === "boolean" ? `  ${flag}` : `  ${flag} ${f.metavar}`;
   const facts = [
     f.kind === "boolean"
-      ? (f.defaultValue === true ? `on by default (--no-${flag.slice(2)} turns it off)` : "")
+      ? (f.defaultValue === true ? `on by default; --no-${flag.slice(2)} turns it off` : "")
       : f.required
       ? "required"
       : `default ${formatDefault(f.defaultValue)}`,

@@ -475,6 +475,7 @@ function numberRange(s: z.ZodNumber): string {
   return s.isInt ? "an integer" : "a number";
 }
 
+/** "a positive number" -> "positive numbers", "an integer >= 0" -> "integers >= 0". */
 function plural(allowed: string): string {
-  return allowed.replace(/^an? (integer|number|non-empty string|string)/, "$1s");
+  return allowed.replace(/^an? ((?:positive |non-empty )?(?:integer|number|string))/, "$1s");
 }

@@ -35,7 +35,7 @@ export const TOKENIZE_SETTINGS: SettingsSpec<TokenizeSettings> = defineSettings<
   "tokenize",
   z.object({
     input: z.string().min(1).describe("a text file, a .gz text file, or - for stdin"),
-    vocab: z.string().min(1).default(DEFAULT_VOCAB).describe("vocab.txt (default: bert-base-uncased's)"),
+    vocab: z.string().min(1).default(DEFAULT_VOCAB).describe("the vocab.txt to tokenize with"),
     json: z.boolean().default(false).describe("a JSON array per line instead of space-separated ids"),
     special: z.boolean().default(true).describe("add [CLS] and [SEP] to every line"),
     max_length: z.number().int().positive().nullable().default(null).describe(
