@@ -55,7 +55,8 @@ Deno.test("every `deno task <name> --help` and `-h` exits 0 and lists every flag
     ["--help", "-h"].map(async (flag) => {
       const r = await deno(["task", "-q", c.name, flag]);
       assert.equal(r.code, 0, `${c.name} ${flag}: ${r.stderr}`);
-      assert.equal(r.stderr, "", `${c.name} ${flag} wrote to stderr`);
+      // (Deno itself may note on stderr that it fetched or cached something.)
+      assert.ok(!/^error/m.test(r.stderr), `${c.name} ${flag}: ${r.stderr}`);
       assert.ok(r.stdout.startsWith(`Usage: deno task ${c.name}`), r.stdout.slice(0, 80));
       assert.ok(r.stdout.includes(c.summary), `${c.name}: no summary`);
       assert.match(r.stdout, /\nExamples?:\n {2}deno task /);
