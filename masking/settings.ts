@@ -34,6 +34,7 @@ export const MASKING_SETTINGS: SettingsSpec<MaskingSettings> = defineSettings<Ma
 
 /** The masking settings among a command's settings (`pretrain`'s, `masks`'). */
 export function maskingSettings(settings: MaskingSettings): MaskingSettings {
-  const { masking, max_predictions, whole_word, conceptnet, basic_concepts, boundaries } = settings;
-  return { masking, max_predictions, whole_word, conceptnet, basic_concepts, boundaries };
+  // The keys come from the schema, the one list of them.
+  const keys = MASKING_SETTINGS.fields.map((f) => f.key as keyof MaskingSettings);
+  return Object.fromEntries(keys.map((k) => [k, settings[k]])) as unknown as MaskingSettings;
 }
