@@ -6,8 +6,8 @@
  * @module
  */
 import type { BertConfig } from "../core/bert/config.ts";
-import { planTraining, type StepFlops } from "../core/flops.ts";
-import { type PretrainSettings, trainingBudget } from "../pretrain/settings.ts";
+import type { StepFlops } from "../core/flops.ts";
+import { planSteps, type PretrainSettings } from "../pretrain/settings.ts";
 import { startingModel } from "../pretrain/start.ts";
 import { type ArmName, ARMS } from "./arms.ts";
 import type { ExperimentSettings } from "./settings.ts";
@@ -29,19 +29,12 @@ export interface Budget {
 /**
  * The budget in steps, planned as pre-training plans it (`planTraining`, the named convention).
  *
- * @throws {RangeError} when the budget is less than one step; {Error} when the `init` model cannot
+ * @throws {UsageError} when the budget is less than one step; {Error} when the `init` model cannot
  * be read
  */
 export async function experimentBudget(settings: ExperimentSettings): Promise<Budget> {
   const { modelConfig, vocabPath } = await startingModel(settings.pretrain);
-  let plan;
-  try {
-    plan = planTraining(modelConfig, trainingBudget(settings.pretrain));
-  } catch (error) {
-    throw new RangeError(
-      `Cannot plan the experiment: pretrain.${(error as Error).message.replace(/^Cannot train: /, "")}`,
-    );
-  }
+  const plan = planSteps(settings.pretrain, modelConfig);
   return {
     steps: plan.steps,
     scaledSteps: plan.steps * settings.multiplier,

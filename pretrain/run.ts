@@ -22,11 +22,11 @@ import { bertShape } from "../core/bert/shape.ts";
 import { MlmTrainer } from "../core/bert/trainer.ts";
 import { loadBertDir } from "../core/checkpoint/bert_dir.ts";
 import { Gpu } from "../core/device.ts";
-import { bertParameterCount, describeFlops, planTraining, type StepFlops } from "../core/flops.ts";
+import { bertParameterCount, describeFlops, type StepFlops } from "../core/flops.ts";
 import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
 import { type LinearSchedule, linearWarmupSchedule } from "../core/schedule.ts";
 import { ShardReader } from "../data/shards.ts";
-import { loadVocab, type Vocab } from "../data/vocab.ts";
+import type { Vocab } from "../data/vocab.ts";
 import { prepareMasking } from "../masking/prepare.ts";
 import { maskingSettings } from "../masking/settings.ts";
 import { writeFileAtomic } from "../util/atomic_write.ts";
@@ -41,13 +41,7 @@ import { writeLossPlot } from "./loss_plot.ts";
 import { evaluateAt, runSteps } from "./loop.ts";
 import { writeMetricsCsv } from "./metrics_csv.ts";
 import { MetricsLog } from "./metrics_log.ts";
-import {
-  PRETRAIN_SETTINGS,
-  type PretrainSettings,
-  runName,
-  settingsJson,
-  trainingBudget,
-} from "./settings.ts";
+import { planSteps, PRETRAIN_SETTINGS, type PretrainSettings, runName, settingsJson } from "./settings.ts";
 import { startingModel } from "./start.ts";
 import { type RunSummary, summarizeRun, writeSummary } from "./summary.ts";
 
@@ -90,14 +84,8 @@ export async function pretrain(
   log(`pretrain: ${resume ? "resuming" : "writing"} ${out}\n${settingsJson(config).trimEnd()}`);
   const wallStart = performance.now();
 
-  const { modelConfig, vocabPath } = await startingModel(config);
+  const { modelConfig, vocabPath, vocab } = await startingModel(config);
   const init = config.init ? await loadBertDir(config.init, { head: "mlm" }) : null;
-  const vocab = await loadVocab(vocabPath);
-  if (vocab.size > modelConfig.vocab_size) {
-    throw new Error(
-      `Cannot train: vocab ${vocabPath} has ${vocab.size} ids, the model only ${modelConfig.vocab_size}`,
-    );
-  }
   if (config.seq_len > modelConfig.max_position_embeddings) {
     throw new UsageError(
       `seq_len ${config.seq_len} exceeds the model's max_position_embeddings ${modelConfig.max_position_embeddings}`,
@@ -105,12 +93,7 @@ export async function pretrain(
   }
 
   // The budget before any data work, so that a bad one fails at once.
-  let plan;
-  try {
-    plan = planTraining(modelConfig, trainingBudget(config));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const plan = planSteps(config, modelConfig);
   const totalSteps = plan.steps;
   log(
     `pretrain: ${totalSteps} steps of ${config.batch} x ${config.seq_len} tokens` +

@@ -12,10 +12,11 @@
  * @module
  */
 import { z } from "zod";
+import { UsageError } from "../config/errors.ts";
 import { defineSettings, type SettingsSpec } from "../config/settings.ts";
 import { BERT_PRESETS, type BertPresetName } from "../core/bert/config.ts";
 import { BACKEND_NAMES, type BackendName } from "../core/device.ts";
-import type { FlopsConvention, TrainingBudget } from "../core/flops.ts";
+import { type BertSizes, type FlopsConvention, planTraining, type TrainingPlan } from "../core/flops.ts";
 import { TEXT_FIELDS } from "../data/concentrate/fields.ts";
 import { MASKING_FIELDS } from "../masking/fields.ts";
 import type { MaskingSettings } from "../masking/settings.ts";
@@ -190,14 +191,23 @@ export function settingsJson(settings: PretrainSettings): string {
   return JSON.stringify(ordered, null, 2) + "\n";
 }
 
-/** The compute budget of `settings`, for `planTraining` (core/flops.ts). */
-export function trainingBudget(settings: PretrainSettings): TrainingBudget {
-  return {
-    batch: settings.batch,
-    seq: settings.seq_len,
-    predictionsPerSequence: settings.max_predictions,
-    steps: settings.steps,
-    flops: settings.flops,
-    convention: settings.flops_convention,
-  };
+/**
+ * The steps of `settings` for `model`: its `steps`, or the fewest whose FLOPs reach its `flops`
+ * (`planTraining`, core/flops.ts). Pre-training and the experiment plan with it.
+ *
+ * @throws {UsageError} when the budget is less than one step
+ */
+export function planSteps(settings: PretrainSettings, model: BertSizes): TrainingPlan {
+  try {
+    return planTraining(model, {
+      batch: settings.batch,
+      seq: settings.seq_len,
+      predictionsPerSequence: settings.max_predictions,
+      steps: settings.steps,
+      flops: settings.flops,
+      convention: settings.flops_convention,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

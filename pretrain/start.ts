@@ -13,7 +13,7 @@
  */
 import { type BertConfig, bertPreset, readBertConfig } from "../core/bert/config.ts";
 import { DEFAULT_VOCAB } from "../data/samples.ts";
-import { loadVocab, modelVocabPath } from "../data/vocab.ts";
+import { loadVocab, modelVocabPath, type Vocab } from "../data/vocab.ts";
 import type { PretrainSettings } from "./settings.ts";
 
 /** A run's model config and vocabulary. */
@@ -22,22 +22,28 @@ export interface StartingModel {
   modelConfig: BertConfig;
   /** Its `vocab.txt`: the init checkpoint's own, else the shipped bert-base-uncased one. */
   vocabPath: string;
+  /** That vocabulary, read. */
+  vocab: Vocab;
 }
 
 /**
  * The model config and vocabulary of `settings`.
  *
- * @throws {Error} naming the file when the init checkpoint's config cannot be read
+ * @throws {Error} naming the file when the init checkpoint's config or the vocabulary cannot be read,
+ * or the vocabulary has more ids than the model
  */
 export async function startingModel(
   settings: Pick<PretrainSettings, "init" | "preset">,
 ): Promise<StartingModel> {
-  if (settings.init) {
-    return {
-      modelConfig: await readBertConfig(`${settings.init}/config.json`),
-      vocabPath: (await modelVocabPath(settings.init)).path,
-    };
+  const vocabPath = settings.init ? (await modelVocabPath(settings.init)).path : DEFAULT_VOCAB;
+  const vocab = await loadVocab(vocabPath);
+  const modelConfig = settings.init
+    ? await readBertConfig(`${settings.init}/config.json`)
+    : bertPreset(settings.preset, { vocab_size: vocab.size });
+  if (vocab.size > modelConfig.vocab_size) {
+    throw new Error(
+      `Cannot train: vocab ${vocabPath} has ${vocab.size} ids, the model only ${modelConfig.vocab_size}`,
+    );
   }
-  const vocab = await loadVocab(DEFAULT_VOCAB);
-  return { modelConfig: bertPreset(settings.preset, { vocab_size: vocab.size }), vocabPath: DEFAULT_VOCAB };
+  return { modelConfig, vocabPath, vocab };
 }
