@@ -9,6 +9,7 @@
  * @module
  */
 import type { ConceptGraph } from "./conceptnet_graph.ts";
+import { type ConceptHygiene, lemmasOf, stopConceptMask } from "./concept_hygiene.ts";
 import { splitWords, type WordIdSink, WordTable } from "./concept_words.ts";
 import { CONTINUATION, type Vocab } from "./vocab.ts";
 
@@ -45,6 +46,19 @@ export interface ConceptMatcherOptions {
    * of two or more words starting with one of them can never match and are left out.
    */
   leadingStopWords?: readonly string[];
+  /**
+   * Concept ids that are not concepts (`stopConceptMask`, METHOD.md 2a): the match lists never
+   * hold them. `collect` still adds them, so that a scorer can count what the filter removed.
+   */
+  exclude?: Uint8Array | null;
+  /**
+   * Match each word through its lemma (`lemmasOf`: "dogs" -> dog) as well as exactly (default
+   * false): unless the word is a one-word concept itself, the first of its lemmas that is a lexicon
+   * word is a second id for the word's position.
+   */
+  lemmatize?: boolean;
+  /** The hygiene of METHOD.md 2a: sets `exclude` (unless stop concepts are kept) and `lemmatize`. */
+  hygiene?: ConceptHygiene;
 }
 
 /** The default of {@linkcode ConceptMatcherOptions.leadingStopWords}. */
@@ -77,16 +91,18 @@ export class ConceptSet {
   ids: Uint32Array = new Uint32Array(64);
   /** Number of distinct concepts. */
   size = 0;
-  /** Number of matches added, repeats and overlaps included. */
+  /** Number of matches added, repeats and overlaps included (excluded concepts not counted). */
   mentions = 0;
   /** Number of words of the unit (added to by {@linkcode ConceptMatcher.collect}). */
   words = 0;
   readonly #marks: Uint32Array;
+  readonly #exclude: Uint8Array | null;
   #generation = 1;
 
-  /** A set over concept ids `0..conceptCount-1`. */
-  constructor(conceptCount: number) {
+  /** A set over concept ids `0..conceptCount-1`; mentions of `exclude`d ids are not counted. */
+  constructor(conceptCount: number, exclude: Uint8Array | null = null) {
     this.#marks = new Uint32Array(conceptCount);
+    this.#exclude = exclude;
   }
 
   /** Empties the set and its counts. */
@@ -100,7 +116,7 @@ export class ConceptSet {
 
   /** Counts a mention of `concept` and adds it if new. */
   add(concept: number): void {
-    this.mentions++;
+    if (this.#exclude === null || this.#exclude[concept] === 0) this.mentions++;
     if (this.#marks[concept] === this.#generation) return;
     this.#marks[concept] = this.#generation;
     if (this.size === this.ids.length) {
@@ -140,6 +156,8 @@ export class ConceptMatcher {
   readonly conceptCount: number;
   /** What went into the lexicon. */
   readonly counts: LexiconCounts;
+  /** 1 for each concept the match lists leave out (stop concepts), or null when none is. */
+  readonly excluded: Uint8Array | null;
   readonly #wordIds: WordTable;
   /** Child node of the root for each word id, or NONE. */
   readonly #rootChild: Int32Array;
@@ -154,11 +172,19 @@ export class ConceptMatcher {
   /** Nodes reached by several terms (normalisation merged them): their concepts in CSR form. */
   readonly #sharedStart: Int32Array;
   readonly #sharedIds: Int32Array;
-  // Reused scan buffers.
+  /** Concepts the match lists leave out, or null. */
+  readonly #exclude: Uint8Array | null;
+  /** Word id of the lemma of each lexicon word (NONE: none), or null without lemmas. */
+  readonly #lemmaOfWord: Int32Array | null;
+  /** Lemma word ids of words outside the lexicon, as met (bounded, cleared when full). */
+  readonly #missLemmas = new Map<string, number>();
+  // Reused scan buffers: each position's exact word id and its lemma's word id.
   #ids = new Int32Array(256);
+  #alts = new Int32Array(256);
   #count = 0;
+  #text = "";
   readonly #idSink: WordIdSink;
-  readonly #tokenWords = new WeakMap<Vocab, Int32Array>();
+  readonly #tokenWords = new WeakMap<Vocab, { words: Int32Array; lemmas: Int32Array }>();
   #set: ConceptSet | undefined;
 
   private constructor(parts: {
@@ -171,6 +197,8 @@ export class ConceptMatcher {
     nodeConcept: Int32Array;
     sharedStart: Int32Array;
     sharedIds: Int32Array;
+    exclude: Uint8Array | null;
+    lemmaOfWord: Int32Array | null;
   }) {
     this.maxN = parts.maxN;
     this.conceptCount = parts.conceptCount;
@@ -182,7 +210,13 @@ export class ConceptMatcher {
     this.#nodeConcept = parts.nodeConcept;
     this.#sharedStart = parts.sharedStart;
     this.#sharedIds = parts.sharedIds;
-    this.#idSink = { id: (wordId: number) => this.#pushId(wordId) };
+    this.#exclude = parts.exclude;
+    this.excluded = parts.exclude;
+    this.#lemmaOfWord = parts.lemmaOfWord;
+    this.#idSink = {
+      id: (wordId: number, start: number, end: number) =>
+        this.#pushId(wordId, this.#lemmaOfRange(wordId, start, end)),
+    };
   }
 
   /**
@@ -248,7 +282,28 @@ export class ConceptMatcher {
     counts.words = wordIds.size;
     counts.nodes = nodeConcepts.length - 1;
     const concepts = freezeConcepts(nodeConcepts);
+    const hygiene = options.hygiene;
+    const exclude = options.exclude ?? (hygiene && !hygiene.keepStopConcepts ? stopConceptMask(terms) : null);
+    if (exclude && exclude.length !== terms.length) {
+      throw new RangeError(
+        `Cannot build concept matcher: the exclusion mask has ${exclude.length} entries, the lexicon ${terms.length} terms`,
+      );
+    }
+    let lemmaOfWord: Int32Array | null = null;
+    if (options.lemmatize ?? hygiene?.lemmatize) {
+      // A word that is a concept by itself keeps that one reading ("saw" is not also "see"), so a
+      // word and its lemma never make an edge between themselves.
+      lemmaOfWord = new Int32Array(wordIds.size).fill(NONE);
+      for (const [word, id] of wordIds) {
+        const node = rootChild[id]!;
+        if (node === NONE || nodeConcepts[node]!.length === 0) {
+          lemmaOfWord[id] = firstKnownLemma(word, wordIds);
+        }
+      }
+    }
     return new ConceptMatcher({
+      exclude,
+      lemmaOfWord,
       maxN,
       conceptCount: terms.length,
       counts,
@@ -265,7 +320,10 @@ export class ConceptMatcher {
    */
   matchWords(words: readonly string[]): ConceptMatch[] {
     this.#count = 0;
-    for (const w of words) this.#pushId(this.#wordIds.id(w));
+    for (const w of words) {
+      const id = this.#wordIds.id(w);
+      this.#pushId(id, this.#lemmaOfString(id, w));
+    }
     return this.#matches();
   }
 
@@ -294,24 +352,11 @@ export class ConceptMatcher {
    */
   collect(text: string, set: ConceptSet): void {
     this.#count = 0;
+    this.#text = text;
     this.#wordIds.scan(text, this.#idSink);
+    this.#text = "";
     set.words += this.#count;
-    const ids = this.#ids, n = this.#count, maxN = this.maxN;
-    for (let i = 0; i < n; i++) {
-      const w = ids[i]!;
-      if (w < 0) continue;
-      let node = this.#rootChild[w]!;
-      if (node === NONE) continue;
-      this.#addConcepts(node, set);
-      const last = Math.min(n, i + maxN);
-      for (let j = i + 1; j < last; j++) {
-        const wj = ids[j]!;
-        if (wj < 0) break;
-        node = this.#child(node, wj);
-        if (node === NONE) break;
-        this.#addConcepts(node, set);
-      }
-    }
+    this.#walkAll(set, null);
   }
 
   /**
@@ -321,7 +366,7 @@ export class ConceptMatcher {
    * whole words' pieces; overlaps included, sorted by start, then longer first.
    */
   matchTokens(ids: ArrayLike<number>, vocab: Vocab): TokenSpan[] {
-    const table = this.#tokenTable(vocab);
+    const { words: table, lemmas } = this.#tokenTable(vocab);
     const firstToken: number[] = [];
     let k = 0;
     this.#count = 0;
@@ -336,18 +381,19 @@ export class ConceptMatcher {
       }
       firstToken.push(k);
       if (kind === SPECIAL_TOKEN) {
-        this.#pushId(NONE);
+        this.#pushId(NONE, NONE);
         k++;
         continue;
       }
       let end = k + 1;
       while (end < n && table[ids[end]!] === CONTINUATION_TOKEN) end++;
-      if (kind === CONTINUATION_TOKEN) this.#pushId(NONE);
-      else if (end === k + 1) this.#pushId(kind);
+      if (kind === CONTINUATION_TOKEN) this.#pushId(NONE, NONE);
+      else if (end === k + 1) this.#pushId(kind, lemmas[id]!);
       else {
         let word = vocab.tokens[id]!;
         for (let p = k + 1; p < end; p++) word += vocab.tokens[ids[p]!]!.slice(CONTINUATION.length);
-        this.#pushId(this.#wordIds.id(word));
+        const wordId = this.#wordIds.id(word);
+        this.#pushId(wordId, this.#lemmaOfString(wordId, word));
       }
       k = end;
     }
@@ -359,55 +405,117 @@ export class ConceptMatcher {
     }));
   }
 
-  /** The word id of each token id (NONE when not a lexicon word), or a token kind marker. */
-  #tokenTable(vocab: Vocab): Int32Array {
-    let table = this.#tokenWords.get(vocab);
-    if (table) return table;
-    table = new Int32Array(vocab.size);
+  /**
+   * The word id of each token id (NONE when not a lexicon word) or a token kind marker, and the
+   * word id of each token's lemma (NONE when none, or without lemmas).
+   */
+  #tokenTable(vocab: Vocab): { words: Int32Array; lemmas: Int32Array } {
+    let tables = this.#tokenWords.get(vocab);
+    if (tables) return tables;
+    const words = new Int32Array(vocab.size);
+    const lemmas = new Int32Array(vocab.size).fill(NONE);
     vocab.tokens.forEach((token, id) => {
       if (token.startsWith(CONTINUATION) && token.length > CONTINUATION.length) {
-        table![id] = CONTINUATION_TOKEN;
-      } else table![id] = this.#wordIds.id(token);
+        words[id] = CONTINUATION_TOKEN;
+      } else {
+        words[id] = this.#wordIds.id(token);
+        lemmas[id] = this.#lemmaOfString(words[id]!, token);
+      }
     });
-    for (const id of Object.values(vocab.special)) table[id] = SPECIAL_TOKEN;
-    this.#tokenWords.set(vocab, table);
-    return table;
+    for (const id of Object.values(vocab.special)) {
+      words[id] = SPECIAL_TOKEN;
+      lemmas[id] = NONE;
+    }
+    tables = { words, lemmas };
+    this.#tokenWords.set(vocab, tables);
+    return tables;
+  }
+
+  /** The lemma word id of a position whose exact word id is `wordId`, the word being `text` itself. */
+  #lemmaOfString(wordId: number, word: string): number {
+    const lemmas = this.#lemmaOfWord;
+    if (lemmas === null) return NONE;
+    if (wordId >= 0) return lemmas[wordId]!;
+    let lemma = this.#missLemmas.get(word);
+    if (lemma === undefined) {
+      if (this.#missLemmas.size >= MISS_CACHE) this.#missLemmas.clear();
+      lemma = firstKnownLemma(word, this.#wordIds);
+      this.#missLemmas.set(word, lemma);
+    }
+    return lemma;
+  }
+
+  /** `#lemmaOfString` for a word of the text being scanned, built only when needed. */
+  #lemmaOfRange(wordId: number, start: number, end: number): number {
+    const lemmas = this.#lemmaOfWord;
+    if (lemmas === null) return NONE;
+    if (wordId >= 0) return lemmas[wordId]!;
+    return this.#lemmaOfString(NONE, this.#text.slice(start, end).toLowerCase());
   }
 
   /** The matches over the word ids in the buffer, sorted by start then longer first. */
   #matches(): ConceptMatch[] {
     const out: ConceptMatch[] = [];
-    const ids = this.#ids, n = this.#count, maxN = this.maxN;
-    const run: ConceptMatch[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = ids[i]!;
-      if (w < 0) continue;
-      let node = this.#rootChild[w]!;
-      if (node === NONE) continue;
-      run.length = 0;
-      this.#pushMatches(node, i, i + 1, run);
-      const last = Math.min(n, i + maxN);
-      for (let j = i + 1; j < last; j++) {
-        const wj = ids[j]!;
-        if (wj < 0) break;
-        node = this.#child(node, wj);
-        if (node === NONE) break;
-        this.#pushMatches(node, i, j + 1, run);
-      }
-      // Found shortest first; within one span, concepts stay in id order.
-      run.sort((a, b) => b.end - a.end || a.concept - b.concept);
-      out.push(...run);
-    }
+    this.#walkAll(null, out);
     return out;
   }
 
+  /**
+   * Walks the trie from every position over each word's exact id and lemma id: concepts go to
+   * `set` (all of them), or matches to `out` (excluded concepts left out; per start, longer first).
+   */
+  #walkAll(set: ConceptSet | null, out: ConceptMatch[] | null): void {
+    const ids = this.#ids, alts = this.#alts, n = this.#count, maxN = this.maxN;
+    const run: ConceptMatch[] = [];
+    for (let i = 0; i < n; i++) {
+      const last = Math.min(n, i + maxN);
+      run.length = 0;
+      const w = ids[i]!, a = alts[i]!;
+      if (w >= 0 && this.#rootChild[w] !== NONE) this.#walk(this.#rootChild[w]!, i, i, last, set, run);
+      if (a >= 0 && a !== w && this.#rootChild[a] !== NONE) {
+        this.#walk(this.#rootChild[a]!, i, i, last, set, run);
+      }
+      if (out && run.length > 0) {
+        // Found shortest first; within one span, concepts stay in id order.
+        run.sort((x, y) => y.end - x.end || x.concept - y.concept);
+        out.push(...run);
+      }
+    }
+  }
+
+  /** Records `node` (words `start..j`) and extends it by word `j + 1`'s exact id, then its lemma. */
+  #walk(
+    node: number,
+    start: number,
+    j: number,
+    last: number,
+    set: ConceptSet | null,
+    run: ConceptMatch[],
+  ): void {
+    if (set) this.#addConcepts(node, set);
+    else this.#pushMatches(node, start, j + 1, run);
+    const next = j + 1;
+    if (next >= last) return;
+    const w = this.#ids[next]!, a = this.#alts[next]!;
+    if (w >= 0) {
+      const child = this.#child(node, w);
+      if (child !== NONE) this.#walk(child, start, next, last, set, run);
+    }
+    if (a >= 0 && a !== w) {
+      const child = this.#child(node, a);
+      if (child !== NONE) this.#walk(child, start, next, last, set, run);
+    }
+  }
+
   #pushMatches(node: number, start: number, end: number, out: ConceptMatch[]): void {
-    const c = this.#nodeConcept[node]!;
-    if (c >= 0) out.push({ concept: c, start, end });
-    else if (c !== NONE) {
+    const c = this.#nodeConcept[node]!, exclude = this.#exclude;
+    if (c >= 0) {
+      if (exclude === null || exclude[c] === 0) out.push({ concept: c, start, end });
+    } else if (c !== NONE) {
       const k = -2 - c;
       for (let p = this.#sharedStart[k]!; p < this.#sharedStart[k + 1]!; p++) {
-        out.push({ concept: this.#sharedIds[p]!, start, end });
+        const concept = this.#sharedIds[p]!;
+        if (exclude === null || exclude[concept] === 0) out.push({ concept, start, end });
       }
     }
   }
@@ -430,12 +538,16 @@ export class ConceptMatcher {
     }
   }
 
-  #pushId(id: number): void {
+  #pushId(id: number, lemma: number): void {
     if (this.#count === this.#ids.length) {
       const grown = new Int32Array(this.#ids.length * 2);
       grown.set(this.#ids);
       this.#ids = grown;
+      const alts = new Int32Array(this.#alts.length * 2);
+      alts.set(this.#alts);
+      this.#alts = alts;
     }
+    this.#alts[this.#count] = lemma;
     this.#ids[this.#count++] = id;
   }
 }
@@ -475,6 +587,18 @@ function freezeConcepts(
     }
   });
   return { nodeConcept, sharedStart: Int32Array.from(sharedStart), sharedIds: Int32Array.from(sharedIds) };
+}
+
+/** Most words outside the lexicon whose lemma is remembered; a corpus's long tail clears it now and then. */
+const MISS_CACHE = 200_000;
+
+/** The word id of the first lemma of `word` (noun, verb, adjective) that is a lexicon word, else NONE. */
+function firstKnownLemma(word: string, ids: { get(word: string): number | undefined } | WordTable): number {
+  for (const lemma of lemmasOf(word)) {
+    const id = ids instanceof WordTable ? ids.id(lemma) : ids.get(lemma) ?? NONE;
+    if (id >= 0) return id;
+  }
+  return NONE;
 }
 
 /** Token kind markers of the per-vocab table (word ids are >= 0, NONE is -1). */

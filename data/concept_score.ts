@@ -21,6 +21,8 @@ export interface ScoreOptions {
   kind?: ScoreKind;
   /** Divide by the unit's word count (words as `splitWords` cuts them, punctuation included); 0 for no words. */
   perToken?: boolean;
+  /** Count edges whose head and tail are the same concept (default true; METHOD.md 2a drops them). */
+  keepSelfLoops?: boolean;
 }
 
 /** A score with what it was computed from. */
@@ -29,7 +31,10 @@ export interface ScoreDetails {
   score: number;
   /** Distinct concepts of the unit, sorted. */
   concepts: Uint32Array;
-  /** Edges with both ends in the unit: indices into `graph.heads/rels/tails`, sorted. */
+  /**
+   * Edges with both ends in the unit, those that f(t) does not count (a stop-concept end, a
+   * self-loop) included: indices into `graph.heads/rels/tails`, sorted.
+   */
   edges: Uint32Array;
   /** Concept matches, overlaps included. */
   mentions: number;
@@ -61,6 +66,8 @@ export class ConceptScorer {
   readonly #outEdges: Uint32Array;
   /** Tail of each entry of `outEdges`, for the scans. */
   readonly #outTails: Uint32Array;
+  /** 1 for each entry of `outEdges` that f(t) counts, 0 for one the hygiene filters drop. */
+  readonly #outCounted: Uint8Array;
 
   /** Indexes the graph's edges by head; `matcher` must be built over the same graph. */
   constructor(graph: ConceptGraph, matcher: ConceptMatcher, options: ScoreOptions = {}) {
@@ -78,11 +85,18 @@ export class ConceptScorer {
     this.perToken = options.perToken ?? false;
     this.#graph = graph;
     this.#matcher = matcher;
-    this.#set = new ConceptSet(graph.conceptCount);
+    this.#set = new ConceptSet(graph.conceptCount, matcher.excluded);
     const index = edgesByHead(graph);
     this.#outStart = index.start;
     this.#outEdges = index.edges;
     this.#outTails = index.tails;
+    const excluded = matcher.excluded, keepLoops = options.keepSelfLoops ?? true;
+    this.#outCounted = new Uint8Array(index.edges.length);
+    index.edges.forEach((e, i) => {
+      const h = graph.heads[e]!, t = graph.tails[e]!;
+      const stop = excluded !== null && (excluded[h] === 1 || excluded[t] === 1);
+      this.#outCounted[i] = stop || (!keepLoops && h === t) ? 0 : 1;
+    });
   }
 
   /** f(t) of one text unit. */
@@ -128,10 +142,10 @@ export class ConceptScorer {
     return words === 0 ? 0 : raw / words;
   }
 
-  /** Edges with both ends in the set; their indices go to `found` when given. */
+  /** Counted edges with both ends in the set; every such edge's index goes to `found` when given. */
   #countEdges(found: number[] | null): number {
     const set = this.#set, k = set.size, concepts = set.ids;
-    const start = this.#outStart, tails = this.#outTails, edges = this.#outEdges;
+    const start = this.#outStart, tails = this.#outTails, edges = this.#outEdges, counted = this.#outCounted;
     let count = 0;
     for (let q = 0; q < k; q++) {
       const h = concepts[q]!;
@@ -141,7 +155,7 @@ export class ConceptScorer {
       if (degree <= k * LINEAR_FACTOR) {
         for (let e = a; e < b; e++) {
           if (set.has(tails[e]!)) {
-            count++;
+            count += counted[e]!;
             if (found) found.push(edges[e]!);
           }
         }
@@ -150,7 +164,7 @@ export class ConceptScorer {
         for (let p = 0; p < k; p++) {
           const t = concepts[p]!;
           for (let e = lowerBound(tails, a, b, t); e < b && tails[e] === t; e++) {
-            count++;
+            count += counted[e]!;
             if (found) found.push(edges[e]!);
           }
         }

@@ -25,3 +25,6 @@ export * from "./conceptnet.ts";
 export * from "./concept_words.ts";
 export * from "./concept_matcher.ts";
 export * from "./concept_score.ts";
+export * from "./concept_hygiene.ts";
+export type { ConceptSettings } from "./concept_fields.ts";
+export { conceptHygiene } from "./concept_fields.ts";

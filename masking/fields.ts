@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { SAMPLE_CONCEPTNET } from "../data/samples.ts";
+import { CONCEPT_FIELDS } from "../data/concept_fields.ts";
 import { STRATEGY_NAMES } from "./strategies.ts";
 import { DEFAULT_MAX_PREDICTIONS } from "./types.ts";
 
@@ -20,9 +20,7 @@ export const MASKING_FIELDS = {
   whole_word: z.boolean().default(false).describe(
     "whole-word masking for bert, concept's fill and the curriculum's bert stages (bernoulli ignores it)",
   ),
-  conceptnet: z.string().min(1).default(SAMPLE_CONCEPTNET).describe(
-    "ConceptNet file (assertions CSV or CN-100K triples, plain or gzip) for the concept strategies",
-  ),
+  ...CONCEPT_FIELDS,
   basic_concepts: z.number().int().positive().default(3000).describe(
     "curriculum: concepts of highest degree in the text that make its first stage",
   ),

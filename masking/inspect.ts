@@ -26,7 +26,7 @@ import { stageAt } from "./curriculum.ts";
 import { prepareMasking } from "./prepare.ts";
 import { MASKING_FIELDS } from "./fields.ts";
 import { type MaskingSettings, maskingSettings } from "./settings.ts";
-import { type MaskingStats, MaskingTally } from "./stats.ts";
+import { type MaskingStats, MaskingTally, stopTokenMask } from "./stats.ts";
 import type { StrategyName } from "./strategies.ts";
 import type { MaskedSequence } from "./types.ts";
 
@@ -149,7 +149,7 @@ export async function inspectMasking(
     log: options.log ?? (() => {}),
   });
   const matches = sequences.map((s) => prepared.matcher!.matchTokens(s, vocab));
-  const tally = new MaskingTally(vocab);
+  const tally = new MaskingTally(vocab, stopTokenMask(vocab.tokens));
   const examples: MaskExample[] = [];
   sequences.forEach((ids, i) => {
     const m = prepared.masker.mask(ids, { seed: config.seed, step: config.step, sequence: i }, matches[i]);
@@ -273,6 +273,9 @@ export function formatMasksReport(r: MasksReport): string {
       pct(s.spanTokenShare)
     } of eligible tokens)`,
     `span wholeness       ${pct(s.spanWholeness)} of ${s.touchedSpans} touched spans predicted whole`,
+    `stop words           ${pct(s.stopwordShare)} of predictions (${
+      pct(s.stopTokenShare)
+    } of eligible tokens)`,
     `sequences            ${s.emptySequences} without predictions, ${s.cappedSequences} capped ` +
     `(${s.overflow} selections dropped)`,
     `elapsed              ${r.elapsed_s.toFixed(2)} s`,

@@ -19,6 +19,7 @@
 import { logToStderr } from "../util/stdio.ts";
 import { ConceptMatcher } from "../data/concept_matcher.ts";
 import { loadConceptNet } from "../data/conceptnet.ts";
+import { conceptHygiene } from "../data/concept_fields.ts";
 import type { ConceptGraph } from "../data/conceptnet_graph.ts";
 import { type CurriculumStage, curriculumStages, evenBoundaries } from "./curriculum.ts";
 import { MASKING_SETTINGS, type MaskingSettings } from "./settings.ts";
@@ -72,11 +73,13 @@ export async function prepareMasking(
   let matcher: ConceptMatcher | null = null;
   if (needs.concepts || context.alwaysMatch) {
     const start = performance.now();
-    ({ graph } = await loadConceptNet(settings.conceptnet));
+    ({ graph } = await loadConceptNet(settings.conceptnet, {
+      keepExcludedRelations: settings.keep_excluded_relations,
+    }));
     if (graph.conceptCount === 0) {
       throw new Error(`Cannot mask concepts: ${settings.conceptnet} has no English concepts`);
     }
-    matcher = ConceptMatcher.fromGraph(graph);
+    matcher = ConceptMatcher.fromGraph(graph, { maxN: settings.max_n, hygiene: conceptHygiene(settings) });
     log(
       `masking: ${graph.conceptCount} concepts, ${graph.edgeCount} edges from ${settings.conceptnet} (${
         ((performance.now() - start) / 1000).toFixed(1)

@@ -9,17 +9,16 @@ import { z } from "zod";
 import { defineSettings, type SettingsSpec } from "../config/settings.ts";
 import { MASKING_FIELDS } from "./fields.ts";
 import type { StrategyName } from "./strategies.ts";
+import type { ConceptSettings } from "../data/concept_fields.ts";
 
-/** How sequences are masked. */
-export interface MaskingSettings {
+/** How sequences are masked (the concept settings say how the concept strategies find concepts). */
+export interface MaskingSettings extends ConceptSettings {
   /** The strategy: `bert`, `bernoulli`, `concept` or `curriculum`. */
   masking: StrategyName;
   /** Most predictions per sequence (google-research/bert's `max_predictions_per_seq`). */
   max_predictions: number;
   /** Whole-word masking for `bert`, `concept`'s fill and the curriculum's `bert` stages. */
   whole_word: boolean;
-  /** The ConceptNet file whose concepts `concept` and `curriculum` mask (and `concentrate` scores). */
-  conceptnet: string;
   /** The curriculum's first stage: this many concepts of highest degree found in the text. */
   basic_concepts: number;
   /** First step of each curriculum stage; null: plain MLM for the first fifth, then 4 equal stages. */

@@ -7,6 +7,7 @@
 import { conceptSpans } from "./concept.ts";
 import { countOnes, eligibleTokens } from "./corrupt.ts";
 import type { MaskedSequence, MaskingVocab, TokenSpan } from "./types.ts";
+import { isStopWord } from "../data/concept_hygiene.ts";
 
 /** Counts over the sequences added, and the shares derived from them. */
 export interface MaskingStats {
@@ -30,6 +31,10 @@ export interface MaskingStats {
   touchedSpans: number;
   /** Concept spans with every token predicted. */
   wholeSpans: number;
+  /** Eligible tokens that are stop words (see {@linkcode stopTokenMask}). */
+  stopTokens: number;
+  /** Predictions of stop-word tokens. */
+  predictedStop: number;
   /** Sequences with no prediction. */
   emptySequences: number;
   /** Sequences where a cap dropped selected tokens. */
@@ -50,11 +55,28 @@ export interface MaskingStats {
   spanTokenShare: number;
   /** wholeSpans / touchedSpans. */
   spanWholeness: number;
+  /** predictedStop / predicted: how often the model is asked for a stop word. */
+  stopwordShare: number;
+  /** stopTokens / eligible: what a strategy blind to words would ask for. */
+  stopTokenShare: number;
+}
+
+/**
+ * 1 for each token that is a whole stop word (`isStopWord`: the stop list, single characters,
+ * punctuation); `##` pieces never are. Predictions of a word's first piece count by that piece.
+ */
+export function stopTokenMask(tokens: readonly string[]): Uint8Array {
+  const mask = new Uint8Array(tokens.length);
+  tokens.forEach((token, id) => {
+    if (!token.startsWith("##") && !/^\[.*\]$/.test(token) && isStopWord(token)) mask[id] = 1;
+  });
+  return mask;
 }
 
 /** Accumulates {@linkcode MaskingStats} one sequence at a time. */
 export class MaskingTally {
   readonly #vocab: MaskingVocab;
+  readonly #stop: Uint8Array | null;
   readonly #c = {
     sequences: 0,
     eligible: 0,
@@ -66,14 +88,17 @@ export class MaskingTally {
     predictedInSpans: 0,
     touchedSpans: 0,
     wholeSpans: 0,
+    stopTokens: 0,
+    predictedStop: 0,
     emptySequences: 0,
     cappedSequences: 0,
     overflow: 0,
   };
 
-  /** A tally for sequences of `vocab`. */
-  constructor(vocab: MaskingVocab) {
+  /** A tally for sequences of `vocab`; stop words are counted when `stopTokens` ({@linkcode stopTokenMask}) is given. */
+  constructor(vocab: MaskingVocab, stopTokens: Uint8Array | null = null) {
     this.#vocab = vocab;
+    this.#stop = stopTokens;
   }
 
   /** Adds one sequence: its original ids, the masking result, and its concept matches. */
@@ -83,6 +108,11 @@ export class MaskingTally {
     const mask = this.#vocab.special.mask;
     c.sequences++;
     c.eligible += countOnes(eligible);
+    const stop = this.#stop;
+    if (stop) {
+      for (let t = 0; t < original.length; t++) c.stopTokens += eligible[t]! & stop[original[t]!]!;
+      for (const t of result.positions) c.predictedStop += stop[original[t]!]!;
+    }
     c.predicted += result.positions.length;
     if (result.positions.length === 0) c.emptySequences++;
     if ((result.overflow ?? 0) > 0) c.cappedSequences++;
@@ -118,6 +148,8 @@ export class MaskingTally {
       inSpanShare: share(c.predictedInSpans, c.predicted),
       spanTokenShare: share(c.spanTokens, c.eligible),
       spanWholeness: share(c.wholeSpans, c.touchedSpans),
+      stopwordShare: share(c.predictedStop, c.predicted),
+      stopTokenShare: share(c.stopTokens, c.eligible),
     };
   }
 }

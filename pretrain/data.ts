@@ -6,7 +6,13 @@
  * @module
  */
 import { concentrateCached } from "../data/concentrate/pipeline.ts";
-import { CONCENTRATE_SETTINGS, concentrationJob } from "../data/concentrate/settings.ts";
+import {
+  CONCENTRATE_SETTINGS,
+  type ConcentrateSettings,
+  concentrationJob,
+} from "../data/concentrate/settings.ts";
+import { SELECTION_FIELDS } from "../data/concentrate/fields.ts";
+import { CONCEPT_FIELDS } from "../data/concept_fields.ts";
 import { parseSize } from "../data/concentrate/size.ts";
 import { corpusFiles } from "../data/corpus.ts";
 import { buildShards, validationPath } from "../data/shard_build.ts";
@@ -58,18 +64,31 @@ export async function prepareData(
   return { source: data, ...await shardsFor([text], config, vocabPath, log), concentrated: dir };
 }
 
+/** The settings pre-training passes to its concentration: what selects units and matches concepts. */
+const SELECTION_KEYS = [...Object.keys(SELECTION_FIELDS), ...Object.keys(CONCEPT_FIELDS)] as (
+  & keyof ConcentrateSettings
+  & keyof PretrainSettings
+)[];
+
 async function concentrated(config: PretrainSettings, log: (line: string) => void): Promise<string> {
   await requirePath(config.conceptnet, "conceptnet");
+  // The selection and concept settings go through unchanged: the same keys in both schemas.
+  const selection = Object.fromEntries(
+    SELECTION_KEYS.map((k) => [k, config[k]]),
+  ) as Partial<ConcentrateSettings>;
   const settings = CONCENTRATE_SETTINGS.withDefaults({
+    ...selection,
     corpus: config.corpus,
-    conceptnet: config.conceptnet,
     budget: config.budget,
     seed: config.seed,
     workers: Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, config.corpus.length)),
   });
   const key = await inputsKey(
     [...config.corpus, config.conceptnet],
-    `budget=${parseSize(settings.budget!)} seed=${config.seed}`,
+    `budget=${parseSize(settings.budget!)} seed=${config.seed} ` +
+      SELECTION_KEYS.filter((k) => k !== "conceptnet").map((k) => `${k}=${JSON.stringify(config[k])}`).join(
+        " ",
+      ),
   );
   const out = `${config.cache}/concentrate-${key}`;
   const start = performance.now();

@@ -17,7 +17,7 @@ import { defineSettings, type SettingsSpec } from "../config/settings.ts";
 import { BERT_PRESETS, type BertPresetName } from "../core/bert/config.ts";
 import { BACKEND_NAMES, type BackendName } from "../core/device.ts";
 import { type BertSizes, type FlopsConvention, planTraining, type TrainingPlan } from "../core/flops.ts";
-import { TEXT_FIELDS } from "../data/concentrate/fields.ts";
+import { SELECTION_FIELDS, type SelectionSettings, TEXT_FIELDS } from "../data/concentrate/fields.ts";
 import { MASKING_FIELDS } from "../masking/fields.ts";
 import type { MaskingSettings } from "../masking/settings.ts";
 import { outputPath } from "../util/output.ts";
@@ -26,7 +26,7 @@ import { outputPath } from "../util/output.ts";
 export type DataChoice = "concentrated" | "random" | "full" | string;
 
 /** Everything a run computes and where it goes; the keys are the flags with `_` for `-`. */
-export interface PretrainSettings extends MaskingSettings {
+export interface PretrainSettings extends MaskingSettings, SelectionSettings {
   /** A name for the run (default `<preset or init>-<data>-<masking>`); used in the default `out`. */
   name: string | null;
   /** A size preset trained from scratch; ignored with `init`. */
@@ -100,6 +100,7 @@ export const PRETRAIN_SETTINGS: SettingsSpec<PretrainSettings> = defineSettings<
       "HuggingFace BERT directory to continue from (config.json, model.safetensors, vocab.txt), as the paper does",
     ),
     ...TEXT_FIELDS,
+    ...SELECTION_FIELDS,
     data: z.string().min(1).default("concentrated").describe(
       "concentrated (the ConceptNet subset), random (its random control), full (the whole corpus), or a text file, directory or token shard",
     ),

@@ -135,6 +135,7 @@ Deno.test("concentrate writes the concentrated text, the random control, the rep
       out,
       "--workers",
       "1",
+      "--no-per-token",
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(
@@ -240,7 +241,12 @@ Deno.test("concentrate without arguments runs on the shipped samples with a 500K
     assert.ok(report.bytes_kept <= 500_000 && report.bytes_kept > 500_000 - maxUnit);
     assert.ok(Math.abs(report.random.bytes - report.bytes_kept) < maxUnit);
     assert.equal(report.units_seen, 13_911);
-    assert.ok(report.alpha >= 1);
+    assert.ok(report.alpha > 0);
+    // Concept hygiene: what f(t) counts holds no stop-concept edge or self-loop, and the
+    // filters' shares are stated (METHOD.md 2a).
+    assert.equal(report.hygiene.noise_share_counted, 0);
+    assert.ok(report.hygiene.stop_end_share > 0.1 && report.hygiene.self_loop_share > 0.05);
+    assert.ok(report.concentrated.mean_unit_words > 0 && report.random.mean_unit_words > 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -32,3 +32,4 @@ export * from "./report.ts";
 export * from "./pipeline.ts";
 export * from "./text_file.ts";
 export * from "./settings.ts";
+export type { SelectionSettings } from "./fields.ts";

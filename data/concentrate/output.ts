@@ -30,6 +30,8 @@ export interface OutputStats {
   documents: number;
   /** Size of the file: unit bytes plus one byte per empty line between documents. */
   fileBytes: number;
+  /** Whitespace-separated words of the units. */
+  words: number;
 }
 
 /** Streams units into a text file. */
@@ -40,7 +42,7 @@ export class UnitWriter {
   #lastDoc = -1;
 
   private constructor(out: BufferedTextFile) {
-    this.stats = { path: out.path, units: 0, bytes: 0, documents: 0, fileBytes: 0 };
+    this.stats = { path: out.path, units: 0, bytes: 0, documents: 0, fileBytes: 0, words: 0 };
     this.#out = out;
   }
 
@@ -62,6 +64,7 @@ export class UnitWriter {
       this.stats.documents++;
     }
     this.stats.units++;
+    this.stats.words += countWords(u.text);
     this.stats.bytes += u.bytes;
     this.stats.fileBytes += u.bytes;
     await this.#out.write(text);
@@ -77,4 +80,16 @@ export class UnitWriter {
   abort(): Promise<void> {
     return this.#out.abort();
   }
+}
+
+/** Whitespace-separated words, counted without splitting. */
+function countWords(text: string): number {
+  let words = 0, inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || c === 9 || c === 10 || c === 13 || c === 160;
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
 }

@@ -41,6 +41,7 @@ import { combineLanes, scan } from "./scan.ts";
 import { KeyHistogram } from "./histogram.ts";
 import { detailScorerOf, InlineScorer, loadScoringGraph, type ScorerSpec, WorkerPool } from "./scorer.ts";
 import type { UnitScorer } from "./unit_scorer.ts";
+import { DEFAULT_HYGIENE } from "../concept_hygiene.ts";
 import type { UnitKind } from "./units.ts";
 
 /** How units are scored: described for the key, scaled to integers, opened for a scan. */
@@ -95,6 +96,7 @@ export function conceptNetScorer(spec: ScorerSpec, workers = 1, workerUrl?: URL)
       perToken: spec.perToken ?? false,
       maxN: spec.maxN ?? 4,
       keepExcludedRelations: spec.keepExcludedRelations ?? false,
+      hygiene: { ...DEFAULT_HYGIENE, ...spec.hygiene },
     }),
     open: async (count = workers) => {
       const { graph, info } = await loadScoringGraph(spec);

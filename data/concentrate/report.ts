@@ -10,6 +10,8 @@ import type { MergeResult } from "./merge.ts";
 import type { FileStamp } from "./partial.ts";
 import type { ScorerInfo } from "./unit_scorer.ts";
 import { formatBytes } from "./size.ts";
+import { type ConceptHygiene, DEFAULT_HYGIENE, isStopTerm, isStopWord } from "../concept_hygiene.ts";
+import { normalizeWords } from "../concept_words.ts";
 
 /** How many concepts and edges the report lists. */
 export const TOP_TALLIES = 25;
@@ -55,9 +57,11 @@ export interface ConcentrateReport {
   distinct_concepts: number;
   /** Edges found in at least one unit. */
   distinct_edges: number;
-  /** The {@linkcode TOP_TALLIES} concepts found in the most units, most first. */
+  /** What concept hygiene (METHOD.md 2a) removed, as shares of the edges found; see {@linkcode HygieneReport}. */
+  hygiene: HygieneReport;
+  /** The {@linkcode TOP_TALLIES} concepts found in the most units, most first (filtered concepts left out). */
   top_concepts: { term: string; units: number }[];
-  /** The {@linkcode TOP_TALLIES} edges found in the most units, most first. */
+  /** The {@linkcode TOP_TALLIES} edges found in the most units, most first (edges f(t) does not count left out). */
   top_edges: { head: string; relation: string; tail: string; units: number }[];
   /** Seconds loading the scorer, summed over shards. */
   load_s: number;
@@ -80,6 +84,25 @@ export interface ConcentrateReport {
   }[];
 }
 
+/**
+ * Concept hygiene in numbers. Every share is over unit-edge pairs: the sum over units of the edges
+ * with both ends in the unit, which is f(t) summed over units for the `edges` score without filters.
+ */
+export interface HygieneReport {
+  /** The filters as run. */
+  settings: ConceptHygiene;
+  /** Unit-edge pairs found, filtered edges included. */
+  edge_units: number;
+  /** Share of them from edges with a stop-concept end (removed unless stop concepts are kept). */
+  stop_end_share: number;
+  /** Share from self-loops without a stop end (removed unless self-loops are kept). */
+  self_loop_share: number;
+  /** Share of what f(t) counts, after the filters as run, from stop-end edges and self-loops. */
+  noise_share_counted: number;
+  /** Share of the words of the concepts found (weighted by units) that are stop words. */
+  stopword_share_in_concepts: number;
+}
+
 /** One output file in the report. */
 export interface OutputReport {
   /** The file written. */
@@ -92,6 +115,8 @@ export interface OutputReport {
   documents: number;
   /** Size of the file: unit bytes plus the empty lines between documents. */
   file_bytes: number;
+  /** Mean whitespace-separated words per unit. */
+  mean_unit_words: number;
 }
 
 /** Builds the report of a merge; `elapsed` is this process's wall time in seconds. */
@@ -106,6 +131,11 @@ export function buildReport(m: MergeResult, elapsed: number): ConcentrateReport 
     bytes: o.bytes,
     documents: o.documents,
     file_bytes: o.fileBytes,
+    mean_unit_words: o.units === 0 ? 0 : Math.round(10 * o.words / o.units) / 10,
+  });
+  const hygiene = hygieneOf(m.tallies, {
+    ...DEFAULT_HYGIENE,
+    ...(s.scorer.hygiene as Partial<ConceptHygiene>),
   });
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
@@ -139,8 +169,9 @@ export function buildReport(m: MergeResult, elapsed: number): ConcentrateReport 
     histogram: m.histogram.bins().map((b) => ({ score: b.score / s.scale, units: b.units, bytes: b.bytes })),
     distinct_concepts: m.tallies.concepts.length,
     distinct_edges: m.tallies.edges.length,
-    top_concepts: m.tallies.concepts.slice(0, TOP_TALLIES).map(([term, units]) => ({ term, units })),
-    top_edges: m.tallies.edges.slice(0, TOP_TALLIES).map(([head, relation, tail, units]) => ({
+    hygiene: hygiene.report,
+    top_concepts: hygiene.concepts.slice(0, TOP_TALLIES).map(([term, units]) => ({ term, units })),
+    top_edges: hygiene.edges.slice(0, TOP_TALLIES).map(([head, relation, tail, units]) => ({
       head,
       relation,
       tail,
@@ -162,8 +193,61 @@ export function buildReport(m: MergeResult, elapsed: number): ConcentrateReport 
   };
 }
 
+/** The hygiene numbers of the tallies, and the concepts and edges that f(t) counts. */
+function hygieneOf(
+  tallies: MergeResult["tallies"],
+  settings: ConceptHygiene,
+): {
+  report: HygieneReport;
+  concepts: MergeResult["tallies"]["concepts"];
+  edges: MergeResult["tallies"]["edges"];
+} {
+  const stopTerm = new Map<string, boolean>();
+  const isStop = (term: string) => {
+    let stop = stopTerm.get(term);
+    if (stop === undefined) stopTerm.set(term, stop = isStopTerm(normalizeWords(term)));
+    return stop;
+  };
+  let all = 0, stopEnd = 0, loops = 0, counted = 0, countedNoise = 0;
+  const edges: MergeResult["tallies"]["edges"] = [];
+  for (const edge of tallies.edges) {
+    const [head, , tail, units] = edge;
+    const stop = isStop(head) || isStop(tail), loop = head === tail;
+    all += units;
+    if (stop) stopEnd += units;
+    else if (loop) loops += units;
+    const kept = (!stop || settings.keepStopConcepts) && (!loop || settings.keepSelfLoops);
+    if (!kept) continue;
+    counted += units;
+    if (stop || loop) countedNoise += units;
+    edges.push(edge);
+  }
+  let words = 0, stopWords = 0;
+  const concepts = tallies.concepts.filter(([term]) => settings.keepStopConcepts || !isStop(term));
+  for (const [term, units] of concepts) {
+    for (const w of normalizeWords(term).split(" ")) {
+      words += units;
+      if (isStopWord(w)) stopWords += units;
+    }
+  }
+  const share = (x: number, of: number) => of === 0 ? 0 : Math.round(1e4 * x / of) / 1e4;
+  return {
+    report: {
+      settings,
+      edge_units: all,
+      stop_end_share: share(stopEnd, all),
+      self_loop_share: share(loops, all),
+      noise_share_counted: share(countedNoise, counted),
+      stopword_share_in_concepts: share(stopWords, words),
+    },
+    concepts,
+    edges,
+  };
+}
+
 /** A few lines for stdout. */
 export function formatReport(r: ConcentrateReport): string {
+  const pct100 = (x: number) => `${(100 * x).toFixed(1)}%`;
   const pct = (x: number) => `${(100 * x / r.bytes_seen).toFixed(1)}%`;
   const files = r.inputs.corpus.length;
   const rule = r.tie
@@ -180,6 +264,13 @@ export function formatReport(r: ConcentrateReport): string {
     ` -> ${r.concentrated.path}`,
     `  random control: ${r.random.units} units, ${formatBytes(r.random.bytes)} (seed ${r.options.seed})` +
     ` -> ${r.random.path}`,
+    `  mean words per unit: concentrated ${r.concentrated.mean_unit_words}, random ${r.random.mean_unit_words}`,
+    `  concept hygiene: of ${r.hygiene.edge_units} unit-edge pairs, ${
+      pct100(r.hygiene.stop_end_share)
+    } had a ` +
+    `stop-concept end and ${pct100(r.hygiene.self_loop_share)} were self-loops; f(t) counts ` +
+    `${pct100(r.hygiene.noise_share_counted)} of such edges; stop words are ` +
+    `${pct100(r.hygiene.stopword_share_in_concepts)} of concept words`,
   ];
   if (r.top_concepts.length > 0) {
     lines.push(

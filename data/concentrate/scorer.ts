@@ -19,6 +19,7 @@ import { loadConceptNet } from "../conceptnet.ts";
 import { ConceptGraph } from "../conceptnet_graph.ts";
 import { ConceptMatcher } from "../concept_matcher.ts";
 import { ConceptScorer, type ScoreKind } from "../concept_score.ts";
+import { type ConceptHygiene, DEFAULT_HYGIENE } from "../concept_hygiene.ts";
 import type { LaneResult, LaneSpec } from "./lane.ts";
 import { scan } from "./scan.ts";
 import type { ScorerInfo, Tallies, UnitScorer } from "./unit_scorer.ts";
@@ -49,6 +50,8 @@ export interface ScorerSpec {
   maxN?: number;
   /** Keep the relations METHOD.md section 1 excludes by default. */
   keepExcludedRelations?: boolean;
+  /** Concept hygiene (METHOD.md 2a; default `DEFAULT_HYGIENE`: every filter on). */
+  hygiene?: ConceptHygiene;
 }
 
 /**
@@ -80,8 +83,13 @@ export async function loadScoringGraph(spec: ScorerSpec): Promise<{ graph: Conce
 
 /** The ConceptNet scorer of a loaded graph (matcher over its terms, `spec`'s score options). */
 export function detailScorerOf(graph: ConceptGraph, spec: Partial<ScorerSpec> = {}): DetailScorer {
-  const matcher = ConceptMatcher.fromGraph(graph, { maxN: spec.maxN ?? 4 });
-  const scorer = new ConceptScorer(graph, matcher, { kind: spec.kind ?? "edges", perToken: spec.perToken });
+  const hygiene = spec.hygiene ?? DEFAULT_HYGIENE;
+  const matcher = ConceptMatcher.fromGraph(graph, { maxN: spec.maxN ?? 4, hygiene });
+  const scorer = new ConceptScorer(graph, matcher, {
+    kind: spec.kind ?? "edges",
+    perToken: spec.perToken,
+    keepSelfLoops: hygiene.keepSelfLoops,
+  });
   return {
     conceptCount: graph.conceptCount,
     edgeCount: graph.edgeCount,

@@ -17,39 +17,24 @@
 import { z } from "zod";
 import { defineSettings, type SettingsSpec } from "../../config/settings.ts";
 import { outputPath } from "../../util/output.ts";
-import type { ScoreKind } from "../concept_score.ts";
-import { SAMPLE_CONCEPTNET } from "../samples.ts";
-import { TEXT_FIELDS } from "./fields.ts";
+import type { SelectionSettings } from "./fields.ts";
+import { SELECTION_FIELDS, TEXT_FIELDS } from "./fields.ts";
+import { CONCEPT_FIELDS, conceptHygiene, type ConceptSettings } from "../concept_fields.ts";
 import { type ConcentrateJob, conceptNetScorer } from "./pipeline.ts";
 import { parseSize } from "./size.ts";
-import { UNIT_KINDS, type UnitKind } from "./units.ts";
 
 /** A concentration; the keys are the flags with `_` for `-`. */
-export interface ConcentrateSettings {
+export interface ConcentrateSettings extends ConceptSettings, SelectionSettings {
   /** Corpus files (text or gzip) or directories of WikiExtractor `wiki_NN` files. */
   corpus: string[];
-  /** The ConceptNet file (assertions CSV or CN-100K triples, plain or gzip). */
-  conceptnet: string;
   /** The output folder: `concentrated.txt`, `random.txt`, `report.json`. */
   out: string;
   /** The size of the concentrated text (and its random control): `500KB`, `50MB`; exclusive with `alpha`. */
   budget: string | null;
   /** Keep every unit scoring above this instead of filling a budget. */
   alpha: number | null;
-  /** The text unit scored and kept: a `paragraph` (a line), a `document`, or a `window` of words. */
-  unit: UnitKind;
-  /** Words per `window` unit. */
-  window: number;
-  /** f(t): ConceptNet `edges` between the unit's concepts, or concept `mentions`. */
-  score: ScoreKind;
-  /** Divide f(t) by the unit's word count. */
-  per_token: boolean;
-  /** Longest concept n-gram, in words. */
-  max_n: number;
   /** Seed of the random control. */
   seed: number;
-  /** Keep the relations METHOD.md section 1 leaves out (ExternalURL, dbpedia, ...). */
-  keep_excluded_relations: boolean;
   /** Scoring threads: 1 scores inline, more start Deno Workers. */
   workers: number;
 }
@@ -59,28 +44,15 @@ export const CONCENTRATE_SETTINGS: SettingsSpec<ConcentrateSettings> = defineSet
   "concentrate",
   z.object({
     ...TEXT_FIELDS,
-    conceptnet: z.string().min(1).default(SAMPLE_CONCEPTNET).describe(
-      "ConceptNet file (assertions CSV or CN-100K triples, plain or gzip)",
-    ),
+    ...CONCEPT_FIELDS,
     out: z.string().min(1).default(outputPath("concentrate")).describe(
       "output folder: concentrated.txt, random.txt, report.json",
     ),
     alpha: z.number().finite().nullable().default(null).describe(
       "keep every unit scoring above this instead of filling --budget",
     ),
-    unit: z.enum(UNIT_KINDS as [UnitKind, ...UnitKind[]]).default("paragraph").describe(
-      "text unit scored and kept: paragraph (a line), document, or window (--window words)",
-    ),
-    window: z.number().int().positive().default(128).describe("words per window unit"),
-    score: z.enum(["edges", "mentions"]).default("edges").describe(
-      "f(t): ConceptNet edges between the unit's concepts, or concept mentions",
-    ),
-    per_token: z.boolean().default(false).describe("divide f(t) by the unit's word count"),
-    max_n: z.number().int().positive().default(4).describe("longest concept n-gram, in words"),
+    ...SELECTION_FIELDS,
     seed: z.number().int().min(0).lt(2 ** 32).default(1).describe("seed of the random control"),
-    keep_excluded_relations: z.boolean().default(false).describe(
-      "keep the relations METHOD.md leaves out (ExternalURL, dbpedia/...)",
-    ),
     workers: z.number().int().positive().default(navigator.hardwareConcurrency || 1).describe(
       "scoring threads (Deno Workers); 1 scores inline; the output does not depend on it",
     ),
@@ -116,6 +88,7 @@ export function concentrationJob(
     perToken: settings.per_token,
     maxN: settings.max_n,
     keepExcludedRelations: settings.keep_excluded_relations,
+    hygiene: conceptHygiene(settings),
   };
   return {
     corpus: settings.corpus,
