@@ -26,3 +26,14 @@ export const SAMPLE_CONCEPTNET: string = here("./conceptnet/cn100k/train100k.txt
 
 /** The GLUE samples: a `download_glue_data.py`-style folder (not every task has a train file). */
 export const SAMPLE_GLUE: string = here("./glue");
+
+/**
+ * CN-100K's held-out triples (`test.txt`, `dev1.txt`, `dev2.txt`; label 1 true, 0 corrupted): the
+ * facts of the knowledge probe, which keeps the true ones. Never the training file.
+ */
+export const PROBE_FACTS: readonly string[] = Object.freeze(
+  ["test", "dev1", "dev2"].map((name) => here(`./conceptnet/cn100k/${name}.txt`)),
+);
+
+/** The knowledge probe's cloze templates, one per CN-100K relation (see `data/probe/README.md`). */
+export const PROBE_TEMPLATES: string = here("./probe/templates.tsv");

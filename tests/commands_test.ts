@@ -16,6 +16,7 @@ import { FILL_MASK_COMMAND } from "../tasks/fill_mask.ts";
 import { GLUE_COMMAND } from "../tasks/glue.ts";
 import { MASKS_COMMAND } from "../tasks/masks.ts";
 import { PRETRAIN_COMMAND } from "../tasks/pretrain.ts";
+import { PROBE_COMMAND } from "../tasks/probe.ts";
 import { SHARDS_COMMAND } from "../tasks/shards.ts";
 import { TOKENIZE_COMMAND } from "../tasks/tokenize.ts";
 
@@ -29,6 +30,7 @@ const COMMANDS: CommandSpec<unknown, unknown>[] = [
   SHARDS_COMMAND,
   TOKENIZE_COMMAND,
   FILL_MASK_COMMAND,
+  PROBE_COMMAND,
   DOCTOR_COMMAND,
   BENCH_COMMAND,
 ] as CommandSpec<unknown, unknown>[];
