@@ -49,6 +49,8 @@ export interface TaskSets {
   readonly seq: number;
   /** The training examples (possibly a sample), or null when only evaluating. */
   readonly train: EncodedSet | null;
+  /** Per seed, the rows of `train` that seed trains on (its own sample); absent: every row. */
+  readonly trainRows?: ReadonlyMap<number, Int32Array>;
   /** The labelled dev sets (MNLI: matched and mismatched). */
   readonly dev: readonly { readonly set: GlueDevSetName; readonly data: EncodedSet }[];
   /** The unlabelled test sets present (MNLI: matched, mismatched and AX). */
@@ -178,13 +180,22 @@ export class TaskFineTuner<T> {
     const zeros = new Float32Array(model.layout.size);
     trainer.restore(0, zeros, zeros);
     const B = this.#options.batch;
-    const steps = trainingSteps(train.n, settings.epochs, B);
+    const rows = this.sets.trainRows?.get(settings.seed) ?? null;
+    if (this.sets.trainRows && !rows) {
+      throw new Error(`Internal error: ${this.sets.task} has no training sample for seed ${settings.seed}`);
+    }
+    const n = rows ? rows.length : train.n;
+    const batchRows = (step: number) => {
+      const b = order.batch(step);
+      return rows ? b.map((i) => rows[i]!) : b;
+    };
+    const steps = trainingSteps(n, settings.epochs, B);
     const schedule = linearWarmupSchedule({
       baseLr: settings.lr,
       totalSteps: steps,
       warmupRatio: settings.warmup,
     });
-    const order = new TrainingOrder(train.n, B, settings.seed);
+    const order = new TrainingOrder(n, B, settings.seed);
     const label = `${this.sets.task} lr ${formatLr(settings.lr)} seed ${settings.seed}`;
     const bar = new Progress({
       label: `${label} train`,
@@ -194,11 +205,11 @@ export class TaskFineTuner<T> {
     });
     const tail = Math.max(1, Math.ceil(steps / 10));
     let tailLoss = 0, ema = NaN;
-    let next = trainingBatch(train, order.batch(0), this.sets.seq);
+    let next = trainingBatch(train, batchRows(0), this.sets.seq);
     for (let s = 0; s < steps; s++) {
       const pending = trainer.trainStep(next, schedule.lr(s));
       // The device works on step s while the host assembles step s + 1.
-      if (s + 1 < steps) next = trainingBatch(train, order.batch(s + 1), this.sets.seq);
+      if (s + 1 < steps) next = trainingBatch(train, batchRows(s + 1), this.sets.seq);
       const { loss } = await pending;
       if (!Number.isFinite(loss)) {
         bar.stop("diverged");

@@ -44,6 +44,8 @@ export interface SeedRun {
   readonly metrics: DevMetrics;
   /** The run's wall time, when measured. */
   readonly wallSeconds?: number;
+  /** Its dev predictions per dev set (class ids, or scores for STS-B), for paired comparisons. */
+  readonly predictions?: Partial<Record<GlueDevSetName, readonly number[]>>;
 }
 
 /** A run with its task score. */
@@ -104,6 +106,23 @@ export interface GlueTaskResult {
   readonly wallSeconds: number;
   /** Every grid point tried, when there was a search. */
   readonly trials?: readonly TrialSummary[];
+  /**
+   * The majority-class baseline: the most frequent label of the training examples predicted for
+   * every dev example, scored alike (classification tasks that were fine-tuned).
+   */
+  readonly majority?: MajorityBaseline;
+  /** The dev labels per dev set (classification), so runs' predictions can be compared example by example. */
+  readonly devLabels?: Partial<Record<GlueDevSetName, readonly number[]>>;
+}
+
+/** A constant prediction scored as the runs are. */
+export interface MajorityBaseline {
+  /** The label predicted. */
+  readonly label: number;
+  /** Its dev metrics (fractions). */
+  readonly metrics: DevMetrics;
+  /** Its task score x100. */
+  readonly score: number;
 }
 
 /** The content of `results.json`. */

@@ -163,7 +163,11 @@ export async function runGlue(
         `glue: max_length ${config.max_length} exceeds the model's ${loaded.shape.maxPositions} positions; using ${maxLength}`,
       );
     }
-    const { sets, summary } = await loadTaskSets(tok, plan.files, { maxLength, ...caps });
+    const { sets, summary } = await loadTaskSets(tok, plan.files, {
+      maxLength,
+      ...caps,
+      ...(config.eval_only ? {} : { seeds }),
+    });
     log(`glue: ${summary}`);
     const runTask = async <T>(ops: Ops<T>) =>
       await runGlueTask(ops, {
@@ -240,6 +244,7 @@ export function formatGlueSummary(results: GlueResults): string {
     const n = glueDevSets(task).map((s) => t.n[s.name]).join("/");
     lines.push(
       `  ${task.padEnd(6)} ${metrics.join(", ").padEnd(34)} score ${t.score.toFixed(1).padStart(5)}  ` +
+        (t.majority ? `majority ${t.majority.score.toFixed(1).padStart(5)}  ` : "") +
         `(dev ${n}, ${t.seeds.length} seed(s), ${t.wallSeconds.toFixed(1)} s)`,
     );
   }

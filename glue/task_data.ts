@@ -87,6 +87,8 @@ export interface LoadTaskOptions {
   maxLength: number;
   /** Train on a seeded sample of this many examples (`--max-train-examples`). */
   maxTrainExamples?: number;
+  /** The fine-tuning seeds: with a cap, each seed trains on its own sample (default: one sample for all). */
+  seeds?: readonly number[];
   /** Evaluate and predict only the first this many examples of each dev and test set. */
   maxEvalExamples?: number;
 }
@@ -105,16 +107,28 @@ export async function loadTaskSets(
     (await readGlueFile(path, t, split)).examples;
   const parts: string[] = [];
   let train: EncodedSet | null = null;
+  let trainRows: Map<number, Int32Array> | undefined;
   if (files.train !== null) {
     const all = await readExamples(files.train, task, "train");
     if (all.length === 0) throw new Error(`Cannot fine-tune ${task}: "${files.train}" has no examples`);
     const cap = options.maxTrainExamples;
+    const seeds = options.seeds ?? [];
     // Sampled before tokenizing: a capped run does not pay for the whole file (SST-2: 67k rows).
-    const rows = cap !== undefined && cap < all.length ? seededSample(all.length, cap, SAMPLE_SEED) : null;
-    train = encodeExamples(tok, task, rows ? Array.from(rows, (r) => all[r]!) : all, options.maxLength);
-    parts.push(
-      rows ? `train ${cap} of ${all.length} (seeded sample, seed ${SAMPLE_SEED})` : `train ${all.length}`,
-    );
+    if (cap !== undefined && cap < all.length && seeds.length > 0) {
+      // Each seed draws its own sample, so seeds measure the sample's variance too; the union is encoded once.
+      const samples = seeds.map((seed) => seededSample(all.length, cap, seed));
+      const union = [...new Set(samples.flatMap((rows) => [...rows]))].sort((a, b) => a - b);
+      const at = new Map(union.map((row, i) => [row, i]));
+      train = encodeExamples(tok, task, union.map((r) => all[r]!), options.maxLength);
+      trainRows = new Map(seeds.map((seed, k) => [seed, Int32Array.from(samples[k]!, (r) => at.get(r)!)]));
+      parts.push(`train ${cap} of ${all.length} (a seeded sample per seed)`);
+    } else {
+      const rows = cap !== undefined && cap < all.length ? seededSample(all.length, cap, SAMPLE_SEED) : null;
+      train = encodeExamples(tok, task, rows ? Array.from(rows, (r) => all[r]!) : all, options.maxLength);
+      parts.push(
+        rows ? `train ${cap} of ${all.length} (seeded sample, seed ${SAMPLE_SEED})` : `train ${all.length}`,
+      );
+    }
   }
   const readCapped = async (path: string, t: GlueTaskName, split: GlueSplit, what: string) => {
     const examples = await readExamples(path, t, split);
@@ -145,7 +159,15 @@ export async function loadTaskSets(
     })`,
   );
   return {
-    sets: { task, numLabels: glueOutputSize(GLUE_TASKS[task]), seq, train, dev, test },
+    sets: {
+      task,
+      numLabels: glueOutputSize(GLUE_TASKS[task]),
+      seq,
+      train,
+      ...(trainRows ? { trainRows } : {}),
+      dev,
+      test,
+    },
     summary: `${task}: ${parts.join(", ")}`,
   };
 }

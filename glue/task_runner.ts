@@ -28,11 +28,12 @@ import type { ProgressOptions } from "../util/progress.ts";
 import {
   type GlueTaskResult,
   type Hyperparameters,
+  type MajorityBaseline,
   pickBestTrial,
   type SeedRun,
   summarizeTask,
 } from "./results.ts";
-import { taskScore } from "./metrics.ts";
+import { type DevMetrics, evaluateDevSet, taskScore } from "./metrics.ts";
 
 /** What {@linkcode runGlueTask} needs. */
 export interface GlueTaskRun {
@@ -137,7 +138,7 @@ export async function runGlueTask<T>(ops: Ops<T>, r: GlueTaskRun): Promise<GlueT
   if (best.params) tuner.restore(best.params);
   else if (keepParams) throw new Error(`Internal error: ${task}'s best parameters were not kept`);
   await writeOutputs(tuner, r, best.run.predictions, log, best.run);
-  return summarizeTask({
+  const summary = summarizeTask({
     task,
     n,
     hyperparameters: trials[picked.index]!.hyperparameters,
@@ -145,6 +146,8 @@ export async function runGlueTask<T>(ops: Ops<T>, r: GlueTaskRun): Promise<GlueT
     wallSeconds: (performance.now() - start) / 1000,
     ...(r.lrGrid.length > 1 ? { trials: picked.trials } : {}),
   });
+  const baseline = majorityOf(r.sets);
+  return baseline ? { ...summary, ...baseline } : summary;
 }
 
 function hyperparameters(r: GlueTaskRun, lr: number): Hyperparameters {
@@ -156,12 +159,36 @@ function hyperparameters(r: GlueTaskRun, lr: number): Hyperparameters {
     dropout: r.dropout,
     ...(r.lrGrid.length > 1 ? { lrGrid: r.lrGrid.join(",") } : {}),
     ...r.hyperparameters,
-    trainExamples: r.sets.train?.n ?? 0,
+    // Per seed when each seed has its own sample (all of one size).
+    trainExamples: r.sets.trainRows?.values().next().value?.length ?? r.sets.train?.n ?? 0,
   };
 }
 
 function seedRun(run: RunResult): SeedRun {
-  return { seed: run.seed, metrics: run.metrics, wallSeconds: run.wallSeconds };
+  const predictions = Object.fromEntries(
+    Object.entries(run.predictions).map(([set, p]) => [set, Array.from(p!)]),
+  );
+  return { seed: run.seed, metrics: run.metrics, wallSeconds: run.wallSeconds, predictions };
+}
+
+/** The majority-class baseline of a classification task, and its dev labels; null for regression. */
+function majorityOf(
+  sets: TaskSets,
+): { majority: MajorityBaseline; devLabels: Record<string, number[]> } | null {
+  const labels = sets.train?.labels;
+  if (!labels || labels.length === 0 || sets.dev.some((d) => d.data.labels === null)) return null;
+  const counts = new Map<number, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  // The most frequent label; ties go to the smaller label.
+  const label = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+  const metrics: DevMetrics = {};
+  const devLabels: Record<string, number[]> = {};
+  for (const d of sets.dev) {
+    const gold = Array.from(d.data.labels!);
+    devLabels[d.set] = gold;
+    metrics[d.set] = evaluateDevSet(d.set, new Array(gold.length).fill(label), gold);
+  }
+  return { majority: { label, metrics, score: taskScore(sets.task, metrics) }, devLabels };
 }
 
 /** Dev prediction files, test predictions and the saved model, from the tuner's current model. */

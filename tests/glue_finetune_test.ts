@@ -427,7 +427,13 @@ Deno.test("A tiny BERT fine-tuned on the shipped SST-2 sample beats the majority
       { log: (line) => log.push(line), progress: { tty: false, log: () => {} } },
     );
     const accuracy = results.tasks["SST-2"]!.metrics["SST-2"]!.accuracy!;
-    assert.ok(log.some((l) => l.includes("train 1500 of 67349 (seeded sample, seed 0)")), log.join("\n"));
+    assert.ok(log.some((l) => l.includes("train 1500 of 67349 (a seeded sample per seed)")), log.join("\n"));
+    // The majority baseline sits beside the score: positive, the training sample's majority, is
+    // 52.29% of the dev half.
+    const baseline = results.tasks["SST-2"]!.majority!;
+    assert.equal(baseline.label, 1);
+    assert.ok(Math.abs(baseline.score - 52.2936) < 1e-3, `majority ${baseline.score}`);
+    assert.equal(results.tasks["SST-2"]!.runs[0]!.predictions!["SST-2"]!.length, 436);
     assert.ok(accuracy >= majority + 0.1, `accuracy ${accuracy} vs majority ${majority}`);
   });
 });

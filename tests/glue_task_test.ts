@@ -13,6 +13,9 @@ import { readCommand } from "../config/command.ts";
 import { GLUE_COMMAND, type GlueCommandIo, main } from "../tasks/glue.ts";
 import { assertClose, gpuTest, messageOf, seededRandom } from "./_helpers.ts";
 import type { Gpu } from "../core/device.ts";
+import { BertTokenizer } from "../data/tokenizer.ts";
+import { SAMPLE_GLUE } from "../data/samples.ts";
+import { findTaskFiles, loadTaskSets } from "../glue/task_data.ts";
 
 const ROOT = new URL("..", import.meta.url);
 
@@ -440,7 +443,7 @@ Deno.test("glue --max-train-examples trains on a printed seeded sample; --lr-gri
   ]);
   const summary = log.find((l) => l.startsWith("glue: WNLI: train"));
   const prefix =
-    "glue: WNLI: train 5 of 8 (seeded sample, seed 0), WNLI dev 4 of 6 (first rows), WNLI test 4 of 5 (first rows), ";
+    "glue: WNLI: train 5 of 8 (a seeded sample per seed), WNLI dev 4 of 6 (first rows), WNLI test 4 of 5 (first rows), ";
   assert.ok(summary?.startsWith(prefix), summary);
   const [, seq, longest] = /sequences padded to (\d+) tokens \(longest (\d+)\)$/.exec(summary!)!.map(Number);
   assert.ok(seq! % 8 === 0 && seq! >= longest! && seq! - longest! < 8, summary);
@@ -504,7 +507,7 @@ Deno.test("glue without --model takes the latest pretrain checkpoint, or says to
     log.join("\n"),
   );
   assert.ok(
-    log.some((l) => l.includes("WNLI: train 4 of 635 (seeded sample, seed 0), WNLI dev 4 of 35")),
+    log.some((l) => l.includes("WNLI: train 4 of 635 (a seeded sample per seed), WNLI dev 4 of 35")),
     log.join("\n"),
   );
   assert.equal(results.model, `${runs}/20250102-000000-new/checkpoint`);
@@ -578,4 +581,24 @@ gpuTest("glue fine-tunes on the device as on the CPU: STS-B predictions agree", 
   assert.ok(Number.isFinite(results.tasks.RTE!.score));
   const [, ...body] = await readTsv(`${f.root}/gpu-${gpu.backend}/submission/RTE.tsv`);
   assert.equal(body.length, TEST);
+});
+
+Deno.test("with a cap and several seeds, each seed fine-tunes on its own seeded sample", async () => {
+  const tok = await BertTokenizer.load();
+  const files = await findTaskFiles(SAMPLE_GLUE, "RTE", { train: true });
+  const { sets, summary } = await loadTaskSets(tok, files, {
+    maxLength: 64,
+    maxTrainExamples: 50,
+    seeds: [1, 2],
+  });
+  assert.match(summary, /train 50 of 2490 \(a seeded sample per seed\)/);
+  const one = sets.trainRows!.get(1)!, two = sets.trainRows!.get(2)!;
+  assert.equal(one.length, 50);
+  assert.equal(two.length, 50);
+  assert.notDeepEqual([...one], [...two]);
+  assert.equal(sets.train!.n, new Set([...one, ...two]).size, "the union is encoded once");
+  // The same seeds draw the same samples.
+  const again = await loadTaskSets(tok, files, { maxLength: 64, maxTrainExamples: 50, seeds: [2] });
+  const rowsOf = (s: typeof sets, seed: number) => [...s.trainRows!.get(seed)!].map((i) => s.train!.index[i]);
+  assert.deepEqual(rowsOf(again.sets, 2), rowsOf(sets, 2));
 });
