@@ -384,3 +384,42 @@ Deno.test("readOptimizerState() refuses a state that does not fit, naming the fi
     );
   });
 });
+
+Deno.test("writeSafetensors() with F16 stores half floats rounded to nearest even, and refuses overflow", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/half.safetensors`;
+    const random = seededRandom(3);
+    const values = Float32Array.from({ length: 37 }, () => (random() - 0.5) * 8);
+    values[0] = 1 + 2 ** -11; // halfway between two halves: rounds to even (1)
+    values[1] = 1 + 3 * 2 ** -11; // halfway: rounds to even (1 + 2^-9)
+    values[2] = 65504;
+    await writeSafetensors(path, new Map([["w", { shape: [37], data: values }]]), { format: "pt" }, "F16");
+    const header = await readSafetensorsHeader(path);
+    assert.deepEqual(header.entries.map((e) => [e.dtype, e.end - e.begin]), [["F16", 74]]);
+    const back = (await readSafetensors(path)).get("w")!.data;
+    assert.equal(back[0], 1);
+    assert.equal(back[1], 1 + 2 ** -9);
+    assert.equal(back[2], 65504);
+    for (let i = 3; i < 37; i++) {
+      // F16 keeps 11 significant bits: relative error at most 2^-11.
+      assert.ok(
+        Math.abs(back[i]! - values[i]!) <= Math.abs(values[i]!) * 2 ** -11,
+        `${i}: ${values[i]} -> ${back[i]}`,
+      );
+    }
+    const big = `${dir}/big.safetensors`;
+    await assert.rejects(
+      writeSafetensors(
+        big,
+        new Map([["w", { shape: [2], data: Float32Array.from([1, 1e6]) }]]),
+        undefined,
+        "F16",
+      ),
+      /tensor "w" holds 1000000 at 1, beyond F16's range/,
+    );
+    await assert.rejects(Deno.stat(big));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -103,7 +103,8 @@ function assertLittleEndian(action: string): void {
 function encodeHeader(
   names: string[],
   tensors: Map<string, SafetensorsTensor>,
-  metadata?: Record<string, string>,
+  metadata: Record<string, string> | undefined,
+  dtype: WritableDtype,
 ): Uint8Array {
   const parts: string[] = [];
   if (metadata !== undefined) {
@@ -115,9 +116,9 @@ function encodeHeader(
   let offset = 0;
   for (const name of names) {
     const t = tensors.get(name)!;
-    const end = offset + t.data.byteLength;
+    const end = offset + t.data.length * DTYPE_BYTES[dtype]!;
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"F32","shape":[${
+      `${JSON.stringify(name)}:{"dtype":"${dtype}","shape":[${
         t.shape.join(",")
       }],"data_offsets":[${offset},${end}]}`,
     );
@@ -131,10 +132,14 @@ function encodeHeader(
   return out;
 }
 
+/** The dtypes written: F32, or F16 (round to nearest even, as PyTorch's `.half()`) for small files. */
+export type WritableDtype = "F32" | "F16";
+
 /**
  * Writes F32 tensors as a safetensors file, byte for byte as the reference implementation does,
- * to a temporary name next to `path` that is renamed to `path` once complete. Throws a
- * TypeError/RangeError naming the tensor when a shape does not match its data.
+ * to a temporary name next to `path` that is renamed to `path` once complete; with `dtype` "F16"
+ * the values are stored as half floats. Throws a TypeError/RangeError naming the tensor when a
+ * shape does not match its data, or (F16) a finite value does not fit.
  *
  * @example
  * ```ts
@@ -151,6 +156,7 @@ export async function writeSafetensors(
   path: string,
   tensors: Map<string, SafetensorsTensor>,
   metadata?: Record<string, string>,
+  dtype: WritableDtype = "F32",
 ): Promise<void> {
   const action = `Cannot write safetensors file "${path}"`;
   assertLittleEndian(action);
@@ -181,15 +187,24 @@ export async function writeSafetensors(
     }
   }
   const names = sortByUtf8([...tensors.keys()]);
-  const header = encodeHeader(names, tensors, metadata);
+  const header = encodeHeader(names, tensors, metadata, dtype);
+  const bytesOf = (name: string): Uint8Array => {
+    const d = tensors.get(name)!.data;
+    if (dtype === "F32") return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    const half = new Float16Array(d);
+    for (let i = 0; i < d.length; i++) {
+      if (Number.isFinite(d[i]!) && !Number.isFinite(half[i]!)) {
+        throw new RangeError(`${action}: tensor "${name}" holds ${d[i]} at ${i}, beyond F16's range`);
+      }
+    }
+    return new Uint8Array(half.buffer);
+  };
+  const data = names.map(bytesOf);
 
   // The writer's error names the file: `Cannot write "<path>": <why>`.
   await writeAtomic(path, async (file) => {
     await writeAll(file, header);
-    for (const name of names) {
-      const d = tensors.get(name)!.data;
-      await writeAll(file, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    }
+    for (const bytes of data) await writeAll(file, bytes);
   });
 }
 
