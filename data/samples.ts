@@ -37,3 +37,17 @@ export const PROBE_FACTS: readonly string[] = Object.freeze(
 
 /** The knowledge probe's cloze templates, one per CN-100K relation (see `data/probe/README.md`). */
 export const PROBE_TEMPLATES: string = here("./probe/templates.tsv");
+
+/**
+ * The project's general starting model: a tiny BERT pre-trained from scratch on the general
+ * Wikipedia text `GENERAL_CORPUS` (see its README.md): what `pretrain` and the experiment continue
+ * from by default, as the paper continues from a released BERT.
+ */
+export const GENERAL_MODEL: string = here("./general-tiny");
+
+/** The general model's pre-training text: ten more WikiExtractor files, disjoint from `SAMPLE_CORPUS`. */
+export const GENERAL_CORPUS: readonly string[] = Object.freeze(
+  [5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map((k) =>
+    here(`./corpus/enwiki-2015-wikiextractor/AA/wiki_${String(k).padStart(2, "0")}.gz`)
+  ),
+);

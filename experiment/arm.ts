@@ -1,9 +1,10 @@
 /**
- * One arm of the experiment: pre-training into `<out>/arms/<arm>/`, then GLUE fine-tuning of its
- * checkpoint into `<out>/arms/<arm>/glue/`. Resumable: a completed pre-training is reused, an
- * interrupted one (a checkpoint with optimizer state) is resumed, and GLUE results made with the
- * same settings (`glue/settings.json`) are reused. An arm folder made with another config is
- * refused rather than mixed into the table.
+ * One run of an arm (one pre-training seed): pre-training into `<out>/arms/<arm>/seed-<seed>/`, then
+ * the common measures of its checkpoint (`common.json`: masked-LM loss on the held-out documents
+ * and on their concept-dense part; `probe/`: the knowledge probe), then GLUE fine-tuning into
+ * `glue/`. Resumable: a completed pre-training is reused, an interrupted one (a checkpoint with
+ * optimizer state) is resumed, and measures and GLUE results made with the same settings are
+ * reused. A folder made with another config is refused rather than mixed into the table.
  * @module
  */
 import type { Gpu } from "../core/device.ts";
@@ -21,6 +22,10 @@ import { type ArmData, armData } from "./data_hash.ts";
 import { type ArmName, ARMS } from "./arms.ts";
 import { armPretrainSettings, type Budget } from "./budget.ts";
 import type { ExperimentSettings } from "./settings.ts";
+import { type CommonEvaluation, evaluateCommon } from "./common_eval.ts";
+import type { HeldOutData } from "./heldout.ts";
+import { runProbe } from "../probe/run.ts";
+import type { MetricIntervals } from "../probe/results.ts";
 
 /** A point of an arm's validation curve. */
 export interface CurvePoint {
@@ -36,10 +41,34 @@ export interface CurvePoint {
   val_accuracy: number;
 }
 
-/** What became of one arm. */
+/** A checkpoint's knowledge probe: the overall metrics and each fact's rank, in the probe's fact order. */
+export interface ArmProbe {
+  /** Facts scored. */
+  facts: number;
+  /** P@1, P@10 and MRR with bootstrap intervals. */
+  model: MetricIntervals;
+  /** The unigram baseline's. */
+  unigram: MetricIntervals;
+  /** The gold tail's rank of every fact (1 = best). */
+  ranks: number[];
+}
+
+/** The measures every arm gets on the same material. */
+export interface CommonMeasures {
+  /** Masked-LM loss and accuracy on the held-out documents. */
+  heldout: CommonEvaluation;
+  /** The same on their concept-dense part. */
+  dense: CommonEvaluation;
+  /** The knowledge probe; null when the experiment runs without it. */
+  probe: ArmProbe | null;
+}
+
+/** What became of one run of an arm. */
 export interface ArmOutcome {
   /** Which arm. */
   arm: ArmName;
+  /** Its pre-training seed. */
+  seed: number;
   /** `interrupted`: Ctrl-C; a re-run resumes it. */
   status: "completed" | "failed" | "interrupted";
   /** The one-line error of a failed arm. */
@@ -54,6 +83,8 @@ export interface ArmOutcome {
   summary: RunSummary | null;
   /** What the arm trained on; null unless pre-training completed. */
   data: ArmData | null;
+  /** The common measures; null unless pre-training completed. */
+  measures: CommonMeasures | null;
   /** The GLUE scores; null unless the arm completed. */
   glue: GlueResults | null;
   /** Every evaluation of the pre-training, in step order (empty when none ran). */
@@ -68,6 +99,8 @@ export interface ArmContext {
   config: ExperimentSettings;
   /** The steps every arm gets, and what they cost. */
   budget: Budget;
+  /** The common held-out text and the corpus without it. */
+  heldout: HeldOutData;
   /** Receives progress lines, prefixed with the arm's name. */
   log: (line: string) => void;
   /** Stops the arm after the step under way; it ends `interrupted`. */
@@ -82,9 +115,9 @@ export interface ArmContext {
   command?: string;
 }
 
-/** The folder of an arm. */
-export function armDir(out: string, arm: ArmName): string {
-  return `${out.replace(/\/+$/, "")}/arms/${arm}`;
+/** The folder of one run of an arm. */
+export function armDir(out: string, arm: ArmName, seed: number): string {
+  return `${out.replace(/\/+$/, "")}/arms/${arm}/seed-${seed}`;
 }
 
 /**
@@ -98,12 +131,13 @@ export function glueSettings(config: ExperimentSettings): Record<string, unknown
  * Runs (or reuses, or resumes) one arm. Never throws for the arm's own failures: they come back
  * as `status: "failed"` with a one-line `error`, so the other arms go on.
  */
-export async function runArm(arm: ArmName, c: ArmContext): Promise<ArmOutcome> {
+export async function runArm(arm: ArmName, seed: number, c: ArmContext): Promise<ArmOutcome> {
   const start = performance.now();
-  const dir = armDir(c.config.out, arm);
-  const config = armPretrainSettings(c.config, c.budget, arm, dir);
+  const dir = armDir(c.config.out, arm, seed);
+  const config = armPretrainSettings(c.config, c.budget, arm, dir, { seed, corpus: [c.heldout.train] });
   const outcome: ArmOutcome = {
     arm,
+    seed,
     status: "failed",
     error: null,
     reused: { pretrain: false, glue: false },
@@ -111,11 +145,12 @@ export async function runArm(arm: ArmName, c: ArmContext): Promise<ArmOutcome> {
     config,
     summary: null,
     data: null,
+    measures: null,
     glue: null,
     curve: [],
     wall_s: 0,
   };
-  const log = (line: string) => c.log(`[${arm}] ${line}`);
+  const log = (line: string) => c.log(`[${arm} seed ${seed}] ${line}`);
   try {
     outcome.summary = await pretrain(arm, config, dir, c, log, outcome);
     outcome.curve = await curve(dir);
@@ -124,6 +159,7 @@ export async function runArm(arm: ArmName, c: ArmContext): Promise<ArmOutcome> {
       return outcome;
     }
     outcome.data = await armData(config, c.budget.vocabPath, dir, log, { reused: outcome.reused.pretrain });
+    outcome.measures = await commonMeasures(`${dir}/checkpoint`, dir, c, log);
     if (c.signal?.aborted) {
       outcome.status = "interrupted";
       return outcome;
@@ -133,7 +169,7 @@ export async function runArm(arm: ArmName, c: ArmContext): Promise<ArmOutcome> {
   } catch (error) {
     outcome.status = "failed";
     outcome.error = oneLine(error);
-    c.log(`experiment: arm ${arm} failed: ${outcome.error}`);
+    c.log(`experiment: arm ${arm} (seed ${seed}) failed: ${outcome.error}`);
   } finally {
     c.phase?.("idle");
     outcome.wall_s = (performance.now() - start) / 1000;
@@ -219,6 +255,68 @@ async function glue(
   c.phase?.("idle");
   await writeFileAtomic(`${out}/settings.json`, settings + "\n");
   return results;
+}
+
+/** The settings that make a checkpoint's common measures: saved with them, compared on re-runs. */
+function measureSettings(c: ArmContext): Record<string, unknown> {
+  return {
+    heldout: c.heldout.counts,
+    heldout_sequences: c.config.heldout_sequences,
+    max_predictions: c.config.pretrain.max_predictions,
+    probe: c.config.probe,
+  };
+}
+
+/**
+ * The held-out losses and the probe of the checkpoint in `modelDir`, written to (or reused from)
+ * `<dir>/common.json`; the probe's own files go to `<dir>/probe/`.
+ */
+export async function commonMeasures(
+  modelDir: string,
+  dir: string,
+  c: ArmContext,
+  log: (line: string) => void,
+): Promise<CommonMeasures> {
+  const settings = measureSettings(c);
+  const path = `${dir}/common.json`;
+  const saved = await readJsonFile<{ settings: unknown; measures: CommonMeasures }>(path);
+  if (saved && JSON.stringify(saved.settings) === JSON.stringify(settings)) {
+    log(`reusing the common measures in ${path}`);
+    return saved.measures;
+  }
+  const eval_ = {
+    maxSequences: c.config.heldout_sequences,
+    maxPredictions: c.config.pretrain.max_predictions,
+  };
+  const device = c.gpu ? { gpu: c.gpu, backend: c.config.backend } : { backend: c.config.backend };
+  const heldout = await evaluateCommon(modelDir, c.heldout.heldoutShard, { ...eval_, ...device });
+  const dense = await evaluateCommon(modelDir, c.heldout.denseShard, { ...eval_, ...device });
+  log(
+    `held-out loss ${heldout.loss.toFixed(4)} (accuracy ${(100 * heldout.accuracy).toFixed(2)}%), ` +
+      `concept-dense part ${dense.loss.toFixed(4)} (${(100 * dense.accuracy).toFixed(2)}%)`,
+  );
+  let probe: ArmProbe | null = null;
+  if (c.config.probe) {
+    await Deno.remove(`${dir}/probe`, { recursive: true }).catch(() => {});
+    const run = await runProbe(
+      { model: modelDir, out: `${dir}/probe`, backend: c.config.backend, corpus: [c.heldout.train] },
+      { log: () => {}, ...(c.gpu ? { gpu: c.gpu } : {}), progress: { tty: false, log: () => {} } },
+    );
+    const o = run.results.overall;
+    probe = { facts: o.facts, model: o.model, unigram: o.unigram, ranks: run.predictions.map((p) => p.rank) };
+    log(
+      `probe: P@1 ${o.model.precisionAt1.value.toFixed(3)}, P@10 ${
+        o.model.precisionAt10.value.toFixed(3)
+      }, ` +
+        `MRR ${o.model.mrr.value.toFixed(4)} on ${o.facts} facts (unigram P@10 ${
+          o.unigram.precisionAt10.value.toFixed(3)
+        })`,
+    );
+  }
+  const measures = { heldout, dense, probe };
+  await Deno.mkdir(dir, { recursive: true });
+  await writeFileAtomic(path, JSON.stringify({ settings, measures }) + "\n");
+  return measures;
 }
 
 /** The arm's validation curve from its `metrics.jsonl`. */

@@ -46,18 +46,25 @@ export async function experimentBudget(settings: ExperimentSettings): Promise<Bu
 
 /**
  * One arm's pre-training settings: the shared ones with the arm's data and masking, its steps, its
- * own folder and name, and evaluations spread over its steps.
+ * own folder and name, evaluations spread over its steps, and the run's seed and corpus (the
+ * corpus without the held-out documents).
  */
 export function armPretrainSettings(
   settings: ExperimentSettings,
   budget: Budget,
   arm: ArmName,
   out: string,
+  run: { seed: number; corpus: string[] } = {
+    seed: settings.pretrain.seed,
+    corpus: settings.pretrain.corpus,
+  },
 ): PretrainSettings {
   const spec = ARMS[arm];
   const steps = spec.scaled ? budget.scaledSteps : budget.steps;
   return {
     ...settings.pretrain,
+    corpus: run.corpus,
+    seed: run.seed,
     name: arm,
     data: spec.data,
     masking: spec.masking,

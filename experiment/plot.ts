@@ -1,70 +1,70 @@
 /**
- * `experiment.svg`: two panels side by side, one colour per arm: the GLUE score (mean +- std over
- * seeds) against pre-training FLOPs, and the validation masked-LM loss against FLOPs. A vega-lite
- * spec rendered to SVG by vega headless (renderer "none"), as `pretrain/loss_plot.ts` does.
+ * `experiment.svg`: the common measures only, one panel each, one point per arm (and the starting
+ * model) with its 95% bootstrap interval: masked-LM loss on the held-out documents, on their
+ * concept-dense part, the probe's P@10, and each GLUE task's dev accuracy with the majority-class
+ * baseline as a dashed line. Every arm is measured on the same material, so the panels compare
+ * arms; each arm's own validation loss is left out, as it is measured on its own text. A
+ * vega-lite spec rendered to SVG by vega headless (renderer "none"), as `pretrain/loss_plot.ts` does.
  * @module
  */
 import { renderVegaLite, type VegaLiteSpec } from "../util/vega.ts";
 import { writeFileAtomic } from "../util/atomic_write.ts";
 import { ARM_NAMES } from "./arms.ts";
-import { type ExperimentResults, experimentTasks } from "./report.ts";
+import { type ExperimentResults, experimentTasks, type Interval, type MeasureSummary } from "./report.ts";
 
-/** A point of the GLUE panel. */
-export interface GluePoint {
-  /** The arm, one colour each. */
+/** One point of a panel. */
+export interface MeasurePoint {
+  /** The panel. */
+  measure: string;
+  /** The arm, or `start`. */
   arm: string;
-  /** FLOPs of the arm's pre-training. */
-  flops: number;
-  /** Where the point is drawn: `flops` spread a little when arms share it. */
-  x: number;
-  /** The arm's GLUE score, mean over seeds (x100). */
-  score: number;
-  /** Bottom of the error bar: `score` minus its sample std. */
+  /** The estimate. */
+  value: number;
+  /** Bottom of the interval. */
   low: number;
-  /** Top of the error bar: `score` plus its sample std. */
+  /** Top of the interval. */
   high: number;
 }
 
-/** A point of the loss panel. */
-export interface ArmLossPoint {
-  /** The arm, one colour each. */
-  arm: string;
-  /** Cumulative pre-training FLOPs at the evaluation (> 0: the log axis has no 0). */
-  flops: number;
-  /** Held-out masked-LM loss. */
-  loss: number;
+/** A baseline drawn across a panel. */
+export interface BaselineRule {
+  /** The panel. */
+  measure: string;
+  /** The baseline's value. */
+  value: number;
 }
 
-// Equal-FLOPs arms would sit on one another: each is drawn this factor apart on the log axis.
-const SPREAD = 1.05;
-
-/** The two panels' data, in the FLOPs convention of the pre-training config. */
-export function plotData(results: ExperimentResults): { glue: GluePoint[]; loss: ArmLossPoint[] } {
-  const six = results.config.pretrain.flops_convention === "6nd";
-  const glue: GluePoint[] = [];
-  const loss: ArmLossPoint[] = [];
-  const centre = (ARM_NAMES.length - 1) / 2;
-  for (const a of results.arms) {
-    const flops = six ? a.flops_6nd : a.flops_electra;
-    const g = a.glue;
-    if (flops !== null && flops > 0 && g && g.score !== null) {
-      const i = ARM_NAMES.indexOf(a.arm);
-      glue.push({
-        arm: a.arm,
-        flops,
-        x: flops * SPREAD ** (i - centre),
-        score: g.score,
-        low: g.score - g.score_std,
-        high: g.score + g.score_std,
-      });
+/** The panels' points and baselines. */
+export function plotData(results: ExperimentResults): { points: MeasurePoint[]; baselines: BaselineRule[] } {
+  const points: MeasurePoint[] = [];
+  const baselines: BaselineRule[] = [];
+  const add = (measure: string, arm: string, i: Interval | null | undefined) => {
+    if (i && Number.isFinite(i.value)) {
+      points.push({ measure, arm, value: i.value, low: i.low, high: i.high });
     }
-    for (const p of a.curve) {
-      const f = six ? p.flops_6nd : p.flops_electra;
-      // A log axis has no 0: the evaluation before training is left out.
-      if (f > 0 && Number.isFinite(p.val_loss)) loss.push({ arm: a.arm, flops: f, loss: p.val_loss });
+  };
+  const common = (arm: string, m: MeasureSummary) => {
+    add("held-out MLM loss", arm, m.heldout_loss);
+    add("concept-dense held-out MLM loss", arm, m.dense_loss);
+    add("probe P@10", arm, m.probe?.p_at_10);
+  };
+  if (results.start) common("start", results.start);
+  for (const a of results.arms) {
+    common(a.arm, a);
+    for (const task of experimentTasks(results)) add(`${task} dev accuracy`, a.arm, a.glue[task]?.accuracy);
+  }
+  const unigram = results.start?.probe?.unigram_p_at_10 ??
+    results.arms.find((a) => a.probe)?.probe?.unigram_p_at_10;
+  if (unigram !== undefined) baselines.push({ measure: "probe P@10", value: unigram });
+  for (const task of experimentTasks(results)) {
+    const majority = results.arms.map((a) => a.glue[task]?.majority).find((m) =>
+      m !== null && m !== undefined
+    );
+    if (majority !== undefined && majority !== null) {
+      baselines.push({ measure: `${task} dev accuracy`, value: majority });
     }
   }
-  return { glue, loss };
+  return { points, baselines };
 }
 
 /**
@@ -78,76 +78,50 @@ export function plotData(results: ExperimentResults): { glue: GluePoint[]; loss:
  * ```
  */
 export function experimentPlotSpec(results: ExperimentResults): VegaLiteSpec {
-  const { glue, loss } = plotData(results);
-  const convention = results.config.pretrain.flops_convention === "6nd" ? "6ND" : "ELECTRA-style";
-  const x = (field: string) => ({
-    field,
-    type: "quantitative" as const,
-    title: `pre-training FLOPs, ${convention} (log scale)`,
-    scale: { type: "log" as const, nice: false },
-    axis: { labelExpr: "format(datum.value, '~e')", tickCount: 5 },
-  });
-  const color = {
-    field: "arm",
-    type: "nominal" as const,
-    scale: { domain: [...ARM_NAMES] },
-    legend: { title: "arm" },
-  };
-  const seeds = results.seeds.length;
-  const partial = results.arms.some((a) => a.glue?.partial);
+  const { points, baselines } = plotData(results);
+  const measures = [...new Set(points.map((p) => p.measure))];
+  const domain = ["start", ...ARM_NAMES];
+  const seeds = results.seeds.pretrain.length;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: {
-      text: "Concentrated learning at equal FLOPs",
-      subtitle: `${results.arms.length} arm(s); GLUE mean ± std over ${seeds} fine-tuning seed(s)` +
-        (partial ? ` on ${experimentTasks(results).join(", ")}` : ""),
+      text: "Concentrated learning at equal FLOPs: common measures",
+      subtitle:
+        `mean over ${seeds} pre-training seed(s), 95% bootstrap intervals; dashed: corpus-frequency ` +
+        "baseline (probe) and majority class (GLUE)",
     },
     background: "white",
-    resolve: { scale: { color: "shared" } },
-    hconcat: [
-      {
-        title: {
-          text: "GLUE score",
-          subtitle: `equal-FLOPs arms drawn ${Math.round((SPREAD - 1) * 100)}% apart to stay legible`,
-        },
-        width: 360,
-        height: 300,
-        data: { values: glue },
-        encoding: { x: x("x"), color },
-        layer: [
-          {
-            mark: { type: "rule", strokeWidth: 2 },
-            encoding: { y: { field: "low", type: "quantitative" }, y2: { field: "high" } },
+    hconcat: measures.map((measure) => ({
+      title: measure,
+      width: 200,
+      height: 240,
+      layer: [
+        {
+          data: { values: points.filter((p) => p.measure === measure) },
+          mark: { type: "rule", strokeWidth: 2 },
+          encoding: {
+            x: { field: "arm", type: "nominal", scale: { domain }, sort: domain, title: null },
+            y: { field: "low", type: "quantitative", scale: { zero: false }, title: measure },
+            y2: { field: "high" },
+            color: { field: "arm", type: "nominal", scale: { domain }, legend: null },
           },
-          {
-            mark: { type: "point", filled: true, size: 80 },
-            encoding: {
-              y: {
-                field: "score",
-                type: "quantitative",
-                title: partial ? "GLUE score (tasks run)" : "GLUE score",
-                scale: { zero: false },
-              },
-            },
+        },
+        {
+          data: { values: points.filter((p) => p.measure === measure) },
+          mark: { type: "point", filled: true, size: 70 },
+          encoding: {
+            x: { field: "arm", type: "nominal", scale: { domain }, sort: domain },
+            y: { field: "value", type: "quantitative" },
+            color: { field: "arm", type: "nominal", scale: { domain }, legend: null },
           },
-        ],
-      },
-      {
-        title: {
-          text: "Validation masked-LM loss",
-          subtitle: "held-out text of each arm's own data, BERT masking",
         },
-        width: 360,
-        height: 300,
-        data: { values: loss },
-        mark: { type: "line", point: { size: 30 }, strokeWidth: 1.5 },
-        encoding: {
-          x: x("flops"),
-          y: { field: "loss", type: "quantitative", title: "masked-LM loss", scale: { zero: false } },
-          color,
+        {
+          data: { values: baselines.filter((b) => b.measure === measure) },
+          mark: { type: "rule", strokeDash: [4, 3], color: "grey" },
+          encoding: { y: { field: "value", type: "quantitative" } },
         },
-      },
-    ],
+      ],
+    })),
   };
 }
 

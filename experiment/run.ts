@@ -1,9 +1,11 @@
 /**
- * The paper's experiment, settings in, tables out: from one starting point (a `pretrain.init`
- * checkpoint, or a `pretrain.preset` from scratch) every arm is pre-trained at equal FLOPs
- * ({@linkcode ARMS}), then its checkpoint fine-tuned on GLUE with seeds 1..N; `experiment.md` (the
- * paper's table), `experiment.json` and `experiment.svg` are written to `out` after each arm.
- * Resumable: finished arms are reused, an interrupted one resumed; a failed arm is recorded and
+ * The paper's experiment, settings in, tables out: a seeded set of documents is held out of the
+ * corpus first; from one starting point (a `pretrain.init` checkpoint, by default the project's
+ * general model, or a `pretrain.preset` from scratch) every arm is pre-trained at equal FLOPs
+ * ({@linkcode ARMS}) with each pre-training seed, measured on the held-out text and the knowledge
+ * probe, and fine-tuned on GLUE with seeds 1..N; `experiment.md` (the table and the paired
+ * differences), `experiment.json` and `experiment.svg` are written to `out` after each run.
+ * Resumable: finished runs are reused, an interrupted one resumed; a failed run is recorded and
  * the others go on.
  *
  * @example
@@ -20,7 +22,8 @@ import { bertParameterCount, describeFlops } from "../core/flops.ts";
 import { writeFileAtomic } from "../util/atomic_write.ts";
 import { formatDuration } from "../util/duration.ts";
 import type { ProgressOptions } from "../util/progress.ts";
-import { armDir, type ArmOutcome, runArm } from "./arm.ts";
+import { armDir, type ArmOutcome, type CommonMeasures, commonMeasures, runArm } from "./arm.ts";
+import { type HeldOutData, prepareHeldOut } from "./heldout.ts";
 import { type ArmName, ARMS } from "./arms.ts";
 import { armPretrainSettings, type Budget, experimentBudget } from "./budget.ts";
 import { corpusBytes } from "./data_hash.ts";
@@ -69,37 +72,52 @@ export async function runExperiment(
   const command = options.command ?? "deno task experiment";
   const budget = await experimentBudget(config);
   for (const line of planLines(config, budget)) log(`experiment: ${line}`);
+  const heldout = await prepareHeldOut(config, budget.vocabPath, (l) => log(`experiment: ${l}`));
+  const context = {
+    config,
+    budget,
+    heldout,
+    log,
+    command,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.gpu ? { gpu: options.gpu } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+    ...(options.phase ? { phase: options.phase } : {}),
+  };
+  // The starting model, measured alike: what continued pre-training adds to or takes from it.
+  const start_ = config.pretrain.init
+    ? await commonMeasures(
+      config.pretrain.init,
+      `${config.out.replace(/\/+$/, "")}/start`,
+      context,
+      (l) => log(`[start] ${l}`),
+    )
+    : null;
 
   // The cheap arms first: a long scaled arm must not hold back the comparison at equal compute.
   const order = [...config.arms].sort((a, b) => Number(ARMS[a].scaled) - Number(ARMS[b].scaled));
+  const seeds = pretrainSeeds(config);
   const outcomes: ArmOutcome[] = [];
   const write = async () => {
-    const results = await assemble(config, budget, outcomes, command, start);
+    const results = await assemble(config, budget, heldout, start_, outcomes, command, start);
     await writeOutputs(config.out, results);
     return results;
   };
-  for (const arm of order) {
-    if (options.signal?.aborted) {
-      outcomes.push(notRun(config, budget, arm));
-      continue;
+  for (const seed of seeds) {
+    for (const arm of order) {
+      if (options.signal?.aborted) {
+        outcomes.push(notRun(config, budget, heldout, arm, seed));
+        continue;
+      }
+      log(`experiment: arm ${arm}, seed ${seed} (${ARMS[arm].description})`);
+      const outcome = await runArm(arm, seed, context);
+      outcomes.push(outcome);
+      if (outcome.reused.pretrain && outcome.reused.glue) {
+        log(`experiment: reusing arm ${arm} seed ${seed} (${outcome.dir})`);
+      }
+      // The outputs so far; a problem writing them must not stop the runs still to do.
+      await write().catch((error) => log(`experiment: ${(error as Error).message}`));
     }
-    log(`experiment: arm ${arm} (${ARMS[arm].description})`);
-    const outcome = await runArm(arm, {
-      config,
-      budget,
-      log,
-      command,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.gpu ? { gpu: options.gpu } : {}),
-      ...(options.progress ? { progress: options.progress } : {}),
-      ...(options.phase ? { phase: options.phase } : {}),
-    });
-    outcomes.push(outcome);
-    if (outcome.reused.pretrain && outcome.reused.glue) {
-      log(`experiment: reusing arm ${arm} (${outcome.dir})`);
-    }
-    // The outputs so far; a problem writing them must not stop the arms still to run.
-    await write().catch((error) => log(`experiment: ${(error as Error).message}`));
   }
   const results = await write();
   log(
@@ -121,7 +139,12 @@ export function planLines(config: ExperimentSettings, budget: Budget): string[] 
   return [
     `${config.arms.length} arm(s) into ${config.out}: ${config.arms.join(", ")}`,
     `start: ${p.init ? `continued pre-training of ${p.init}` : `a ${p.preset} BERT from scratch`} ` +
-    `(${(parameters / 1e6).toFixed(2)}M parameters), pre-training seed ${p.seed}, backend ${config.backend}`,
+    `(${(parameters / 1e6).toFixed(2)}M parameters), pre-training seeds ${
+      pretrainSeeds(config).join(", ")
+    }, backend ${config.backend}`,
+    `common measures: masked-LM loss on ${config.heldout} of the documents held out before any selection ` +
+    `(and on its densest ${config.dense_share} by ConceptNet edges per word)` +
+    (config.probe ? ", the knowledge probe" : ""),
     `budget per arm: ${budget.steps} steps of ${p.batch} x ${p.seq_len} tokens = ${total(budget.steps)}` +
     (scaled.length > 0 ? `; ${scaled.join(", ")}: ${budget.scaledSteps} steps (${config.multiplier}x)` : ""),
     `text: corpus ${p.corpus.length} file(s); concentrated and random subsets of ${p.budget} by ${p.conceptnet}`,
@@ -135,9 +158,16 @@ export function planLines(config: ExperimentSettings, budget: Budget): string[] 
   ];
 }
 
+/** The pre-training seeds: `pretrain.seed` and the ones after it. */
+export function pretrainSeeds(config: ExperimentSettings): number[] {
+  return Array.from({ length: config.pretrain_seeds }, (_, k) => config.pretrain.seed + k);
+}
+
 async function assemble(
   config: ExperimentSettings,
   budget: Budget,
+  heldout: HeldOutData,
+  start_: CommonMeasures | null,
   outcomes: readonly ArmOutcome[],
   command: string,
   start: number,
@@ -145,6 +175,8 @@ async function assemble(
   return buildExperiment({
     config,
     budget,
+    heldout,
+    start: start_,
     outcomes,
     corpusBytes: await corpusBytes(outcomes.map((o) => o.data?.concentration ?? null)),
     command,
@@ -158,17 +190,25 @@ async function writeOutputs(out: string, results: ExperimentResults): Promise<vo
   await writeExperimentPlot(`${out}/${EXPERIMENT_FILES.svg}`, results);
 }
 
-function notRun(config: ExperimentSettings, budget: Budget, arm: ArmName): ArmOutcome {
-  const dir = armDir(config.out, arm);
+function notRun(
+  config: ExperimentSettings,
+  budget: Budget,
+  heldout: HeldOutData,
+  arm: ArmName,
+  seed: number,
+): ArmOutcome {
+  const dir = armDir(config.out, arm, seed);
   return {
     arm,
+    seed,
     status: "interrupted",
     error: null,
     reused: { pretrain: false, glue: false },
     dir,
-    config: armPretrainSettings(config, budget, arm, dir),
+    config: armPretrainSettings(config, budget, arm, dir, { seed, corpus: [heldout.train] }),
     summary: null,
     data: null,
+    measures: null,
     glue: null,
     curve: [],
     wall_s: 0,

@@ -78,13 +78,10 @@ export class Validation {
   /** Mean loss and accuracy over every validation prediction. */
   async evaluate<T>(ops: Ops<T>, model: BertMlm<T>): Promise<Evaluation> {
     let lossSum = 0, correct = 0, predictions = 0;
-    for (const batch of this.batches) {
-      model.setBatch(batch);
-      const out = model.forward(0, false);
-      const [loss, right] = [(await ops.read(out.loss))[0]!, (await ops.read(out.correct))[0]!];
-      lossSum += loss * batch.predicted;
-      correct += right;
-      predictions += batch.predicted;
+    for (const b of await this.evaluateBatches(ops, model)) {
+      lossSum += b.loss_sum;
+      correct += b.correct;
+      predictions += b.predictions;
     }
     return {
       loss: lossSum / Math.max(1, predictions),
@@ -93,4 +90,26 @@ export class Validation {
       batches: this.batches.length,
     };
   }
+
+  /** Each batch's summed loss, correct predictions and predictions: the units a paired bootstrap resamples. */
+  async evaluateBatches<T>(ops: Ops<T>, model: BertMlm<T>): Promise<BatchEvaluation[]> {
+    const out: BatchEvaluation[] = [];
+    for (const batch of this.batches) {
+      model.setBatch(batch);
+      const result = model.forward(0, false);
+      const [loss, right] = [(await ops.read(result.loss))[0]!, (await ops.read(result.correct))[0]!];
+      out.push({ loss_sum: loss * batch.predicted, correct: right, predictions: batch.predicted });
+    }
+    return out;
+  }
+}
+
+/** One validation batch's sums. */
+export interface BatchEvaluation {
+  /** Cross-entropy summed over the batch's predictions (nats). */
+  loss_sum: number;
+  /** Predictions whose top id is the label. */
+  correct: number;
+  /** Predictions. */
+  predictions: number;
 }

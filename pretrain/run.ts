@@ -21,6 +21,7 @@ import { BertMlm, initialParameters } from "../core/bert/model.ts";
 import { bertShape } from "../core/bert/shape.ts";
 import { MlmTrainer } from "../core/bert/trainer.ts";
 import { loadBertDir } from "../core/checkpoint/bert_dir.ts";
+import { runProbe } from "../probe/run.ts";
 import { Gpu } from "../core/device.ts";
 import { bertParameterCount, describeFlops, type StepFlops } from "../core/flops.ts";
 import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
@@ -43,7 +44,7 @@ import { writeMetricsCsv } from "./metrics_csv.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { planSteps, PRETRAIN_SETTINGS, type PretrainSettings, runName, settingsJson } from "./settings.ts";
 import { startingModel } from "./start.ts";
-import { type RunSummary, summarizeRun, writeSummary } from "./summary.ts";
+import { type ProbeBrief, type RunSummary, summarizeRun, writeSummary } from "./summary.ts";
 
 /** How {@linkcode pretrain} runs, besides its settings. */
 export interface PretrainOptions {
@@ -138,10 +139,48 @@ export async function pretrain(
       resume,
       command: options.command ?? "",
     };
-    return gpu ? await train(gpuOps(gpu), context) : await train(cpuOps("f32"), context);
+    const summary = gpu ? await train(gpuOps(gpu), context) : await train(cpuOps("f32"), context);
+    if (config.probe && summary.status === "completed") {
+      const probeOf = (model: string, into: string) => probeBrief(model, into, config, gpu, log);
+      summary.probe = {
+        before: config.init ? await probeOf(config.init, `${out}/probe-start`) : null,
+        after: await probeOf(`${out}/checkpoint`, `${out}/probe`),
+      };
+      await writeSummary(out, summary);
+    }
+    return summary;
   } finally {
     if (opened) gpu?.destroy();
   }
+}
+
+/** The probe's overall numbers for `model`, its files (`deno task probe`'s) in `into`. */
+async function probeBrief(
+  model: string,
+  into: string,
+  config: PretrainSettings,
+  gpu: Gpu | null,
+  log: (line: string) => void,
+): Promise<ProbeBrief> {
+  await Deno.remove(into, { recursive: true }).catch(() => {});
+  const { results } = await runProbe(
+    { model, corpus: config.corpus, backend: config.backend, out: into },
+    { log: () => {}, ...(gpu ? { gpu } : {}), progress: { tty: false, log: () => {} } },
+  );
+  const o = results.overall;
+  log(
+    `pretrain: probe of ${model}: P@10 ${
+      o.model.precisionAt10.value.toFixed(3)
+    } on ${o.facts} facts (${results.out})`,
+  );
+  return {
+    model,
+    facts: o.facts,
+    p_at_1: o.model.precisionAt1.value,
+    p_at_10: o.model.precisionAt10,
+    mrr: o.model.mrr.value,
+    unigram_p_at_10: o.unigram.precisionAt10.value,
+  };
 }
 
 /** Refuses a micro-batch the adapter cannot hold, naming the largest that fits. */

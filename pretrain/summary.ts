@@ -41,6 +41,8 @@ export interface RunSummary {
   final_loss: number | null;
   /** Lowest held-out masked-LM loss of any evaluation; null without a validation split. */
   best_val_loss: number | null;
+  /** Held-out masked-LM loss before training (step 0); null without a validation split. */
+  initial_val_loss: number | null;
   /** Held-out masked-LM loss of the last evaluation; null without a validation split. */
   final_val_loss: number | null;
   /** Held-out masked-LM accuracy of the last evaluation, in [0, 1]; null without a validation split. */
@@ -72,6 +74,24 @@ export interface RunSummary {
   };
   /** The command line that ran, to repeat it. */
   command: string;
+  /** The knowledge probe of the starting model (null from scratch) and of the final checkpoint. */
+  probe?: { before: ProbeBrief | null; after: ProbeBrief };
+}
+
+/** The probe's overall numbers for one model. */
+export interface ProbeBrief {
+  /** The model probed. */
+  model: string;
+  /** Facts scored. */
+  facts: number;
+  /** P@1. */
+  p_at_1: number;
+  /** P@10, with its 95% bootstrap interval. */
+  p_at_10: { value: number; low: number; high: number };
+  /** Mean reciprocal rank. */
+  mrr: number;
+  /** The corpus-frequency baseline's P@10. */
+  unigram_p_at_10: number;
 }
 
 /** What {@linkcode summarizeRun} sums up. */
@@ -120,6 +140,7 @@ export function summarizeRun(f: RunFacts): RunSummary {
     host_share: loop.trainSeconds > 0 ? loop.waitMs / 1000 / loop.trainSeconds : 0,
     final_loss: loop.lastLoss,
     best_val_loss: evals.length > 0 ? Math.min(...evals.map((e) => e.val_loss)) : null,
+    initial_val_loss: evals.find((e) => e.step === 0)?.val_loss ?? null,
     final_val_loss: evals.at(-1)?.val_loss ?? null,
     final_val_accuracy: evals.at(-1)?.val_accuracy ?? null,
     device: f.device,
@@ -179,11 +200,24 @@ export function formatSummary(summary: RunSummary): string {
     `(training ${formatDuration(s.train_s)})`,
     `loss ${fixed(s.final_loss)} (last training step); validation loss ${fixed(s.final_val_loss)} (final), ` +
     `${fixed(s.best_val_loss)} (best), accuracy ${percent(s.final_val_accuracy)}`,
+    ...(s.initial_val_loss !== null && s.final_val_loss !== null
+      ? [`held-out loss ${fixed(s.initial_val_loss)} before, ${fixed(s.final_val_loss)} after`]
+      : []),
+    ...(s.probe ? [formatProbeLine(s.probe)] : []),
     `${grouped(s.tokens)} tokens; ${describeFlops({ sixND: s.flops_6nd, electra: s.flops_electra })}`,
     `${grouped(s.tokens_per_s)} tokens/s; ${percent(s.host_share)} of step time outside the device`,
     `device: ${s.device.backend}, ${s.device.adapter}`,
     s.status === "completed" ? `outputs: ${s.out}` : `outputs: ${s.out} (continue with --resume ${s.out})`,
   ].join("\n");
+}
+
+function formatProbeLine(p: NonNullable<RunSummary["probe"]>): string {
+  const brief = (b: ProbeBrief) =>
+    `P@1 ${b.p_at_1.toFixed(3)}, P@10 ${b.p_at_10.value.toFixed(3)} [${b.p_at_10.low.toFixed(3)}, ${
+      b.p_at_10.high.toFixed(3)
+    }], MRR ${b.mrr.toFixed(4)}`;
+  return `probe (${p.after.facts} facts): ` + (p.before ? `before ${brief(p.before)}; ` : "") +
+    `after ${brief(p.after)}; corpus-frequency baseline P@10 ${p.after.unigram_p_at_10.toFixed(3)}`;
 }
 
 /**

@@ -43,16 +43,16 @@ export async function main(run: CommandRun<ExperimentSettings, Record<never, nev
           : "finishing this step and saving a checkpoint",
       ),
   });
-  console.log(formatExperimentMarkdown(results).split("\n## Arms")[0]!.trimEnd());
-  const failed = results.arms.filter((a) => a.status === "failed");
-  for (const a of failed) console.error(`experiment: arm ${a.arm} failed: ${a.error}`);
-  if (results.arms.some((a) => a.status === "interrupted")) {
+  console.log(formatExperimentMarkdown(results).split("\n## Runs")[0]!.trimEnd());
+  const failed = results.runs.filter((a) => a.status === "failed");
+  for (const a of failed) console.error(`experiment: arm ${a.arm} (seed ${a.seed}) failed: ${a.error}`);
+  if (results.runs.some((a) => a.status === "interrupted")) {
     console.error(`experiment: interrupted; run the same command again to resume: ${command}`);
     return 130;
   }
   if (failed.length > 0) {
     console.error(
-      `experiment: ${failed.length} of ${results.arms.length} arm(s) failed; the others are in the table`,
+      `experiment: ${failed.length} of ${results.runs.length} run(s) failed; the others are in the table`,
     );
     return 1;
   }

@@ -12,6 +12,7 @@ import { armGlue } from "../experiment/report.ts";
 import { buildResults, summarizeTask } from "../glue/results.ts";
 import { UsageError } from "../config/errors.ts";
 import { gpuTestOn, seededRandom } from "./_helpers.ts";
+import { GENERAL_MODEL } from "../data/samples.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -45,12 +46,18 @@ async function commandSettings(args: string[]): Promise<ExperimentSettings> {
 Deno.test("experiment settings: defaults, then the file, then flags; unknown and per-arm keys are errors", async () => {
   const d = resolveExperimentConfig({});
   assert.deepEqual(d.arms, [...ARM_NAMES]);
-  assert.equal(d.seeds, 3);
+  assert.equal(d.seeds, 1);
+  assert.equal(d.pretrain_seeds, 2);
   assert.equal(d.multiplier, 20);
-  assert.equal(d.pretrain.preset, "tiny");
+  assert.equal(d.pretrain.init, GENERAL_MODEL);
   assert.equal(d.pretrain.flops, 1.6e12);
   assert.equal(d.pretrain.steps, null);
-  assert.deepEqual(d.glue.tasks, ["SST-2", "MRPC", "RTE"]);
+  assert.equal(d.pretrain.budget, "200KB");
+  assert.equal(d.pretrain.validation, 0);
+  assert.equal(d.pretrain.probe, false, "the experiment probes every arm itself");
+  assert.deepEqual(d.glue.tasks, ["SST-2"]);
+  assert.equal(d.glue.max_train_examples, 2000);
+  assert.equal(d.glue.max_eval_examples, null);
   assert.equal(d.glue.lr, 1e-4);
 
   const c = resolveExperimentConfig(
@@ -259,12 +266,17 @@ function shortConfig(dir: string, fx: { corpus: string[]; conceptnet: string }, 
     out,
     multiplier: 20,
     seeds: 1,
+    pretrain_seeds: 1,
     evals: 2,
+    heldout: 0.1,
+    heldout_sequences: 16,
     pretrain: {
       corpus: fx.corpus,
       conceptnet: fx.conceptnet,
+      init: null,
       budget: "3KB",
       steps: 2,
+      validation: 0.1,
       batch: 8,
       seq_len: 64,
       max_predictions: 10,
@@ -291,6 +303,16 @@ async function sha256(path: string): Promise<string> {
 
 const QUIET = { progress: { tty: false, log: () => {} } };
 
+/** A file where an arm's folder belongs: that arm fails, the others run. */
+async function blockArm(out: string, arm: string): Promise<void> {
+  await Deno.mkdir(`${out}/arms`, { recursive: true });
+  await Deno.writeTextFile(`${out}/arms/${arm}`, "not a folder\n");
+}
+
+function recordedCorpus(configJson: string): string[] {
+  return JSON.parse(configJson).corpus;
+}
+
 gpuTestOn(
   "dawn",
   "a shortened experiment runs every arm at equal FLOPs, writes the table, resumes and reuses",
@@ -305,7 +327,7 @@ gpuTestOn(
     const watch = setInterval(() => {
       const text = (() => {
         try {
-          return Deno.readTextFileSync(`${out}/arms/general-20x/metrics.jsonl`);
+          return Deno.readTextFileSync(`${out}/arms/general-20x/seed-1/metrics.jsonl`);
         } catch {
           return "";
         }
@@ -319,8 +341,8 @@ gpuTestOn(
     } finally {
       clearInterval(watch);
     }
-    const arm1 = new Map(first.arms.map((a) => [a.arm, a]));
-    assert.deepEqual(first.arms.map((a) => a.arm), [...ARM_NAMES], "table order");
+    const arm1 = new Map(first.runs.map((a) => [a.arm, a]));
+    assert.deepEqual(first.runs.map((a) => a.arm), [...ARM_NAMES], "table order");
     for (const name of ARM_NAMES.filter((a) => a !== "general-20x")) {
       assert.equal(
         arm1.get(name)!.status,
@@ -337,33 +359,35 @@ gpuTestOn(
     const second = await run(config, { gpu, log: (l) => log2.push(l), ...QUIET });
     const text2 = log2.join("\n");
     for (const name of ARM_NAMES.filter((a) => a !== "general-20x")) {
-      assert.match(text2, new RegExp(`reusing arm ${name} `));
+      assert.match(text2, new RegExp(`reusing arm ${name} seed 1 `));
     }
-    assert.match(text2, /\[general-20x\] resuming/);
-    const arms = new Map(second.arms.map((a) => [a.arm, a]));
-    for (const a of second.arms) assert.equal(a.status, "completed", `${a.arm}: ${a.error}`);
+    assert.match(text2, /\[general-20x seed 1\] resuming/);
+    const arms = new Map(second.runs.map((a) => [a.arm, a]));
+    for (const a of second.runs) assert.equal(a.status, "completed", `${a.arm}: ${a.error}`);
 
     // FLOPs: equal for the equal-compute arms, by hand; exactly 20x for general-20x.
     const perStep6 = 6 * TINY_PARAMETERS * 8 * 64;
-    for (const a of second.arms) {
+    for (const a of second.runs) {
       const steps = a.arm === "general-20x" ? 40 : 2;
       assert.equal(a.steps, steps, a.arm);
       assert.equal(a.tokens, steps * 8 * 64, a.arm);
       assert.ok(Math.abs(a.flops_6nd! - steps * perStep6) <= 1e-9 * a.flops_6nd!, a.arm);
     }
     const general = arms.get("general")!;
-    for (const a of second.arms) {
+    for (const a of second.runs) {
       const k = a.arm === "general-20x" ? 20 : 1;
       assert.ok(Math.abs(a.flops_6nd! - k * general.flops_6nd!) <= 1e-12 * a.flops_6nd!, a.arm);
       assert.ok(Math.abs(a.flops_electra! - k * general.flops_electra!) <= 1e-12 * a.flops_electra!, a.arm);
     }
-    const resumed = (await Deno.readTextFile(`${out}/arms/general-20x/metrics.jsonl`)).trim().split("\n")
+    const resumed = (await Deno.readTextFile(`${out}/arms/general-20x/seed-1/metrics.jsonl`)).trim().split(
+      "\n",
+    )
       .map((l) => JSON.parse(l)).filter((r) => r.kind === "train").map((r) => r.step);
     assert.deepEqual(resumed, Array.from({ length: 40 }, (_, i) => i + 1));
 
     // Data and masking: as recorded by each pre-training run; hashes are the train shards' SHA-256.
     const hashes = new Map<string, string>();
-    for (const a of second.arms) {
+    for (const a of second.runs) {
       const recorded = JSON.parse(await Deno.readTextFile(`${a.dir}/config.json`));
       assert.equal(recorded.data, ARMS[a.arm].data, a.arm);
       assert.equal(recorded.masking, ARMS[a.arm].masking, a.arm);
@@ -383,56 +407,75 @@ gpuTestOn(
     assert.equal(concentrated.text_bytes, (await Deno.stat(concentrated.data_files!.text[0]!)).size);
     assert.ok(concentrated.text_bytes! > 1000 && concentrated.text_bytes! <= 3 * 1024 + 200);
     assert.ok(Math.abs(random.text_bytes! - concentrated.text_bytes!) < 400, `${random.text_bytes}`);
-    const corpusBytes = (await Deno.readTextFile(fx.corpus[0]!)).length +
-      (await Deno.readTextFile(fx.corpus[1]!)).length;
+    // The arms read the corpus without the held-out documents, which no arm's text holds.
+    const trainText = await Deno.readTextFile(`${out}/data/train.txt`);
+    const heldoutText = await Deno.readTextFile(`${out}/data/heldout.txt`);
+    assert.deepEqual(recordedCorpus(await Deno.readTextFile(`${general.dir}/config.json`)), [
+      `${out}/data/train.txt`,
+    ]);
     assert.ok(
-      general.text_bytes! > 0.9 * corpusBytes && general.text_bytes! <= corpusBytes,
-      `${general.text_bytes}`,
+      general.text_bytes! > 0 && general.text_bytes! <= new TextEncoder().encode(trainText).length + 1,
     );
+    const trainLines = new Set(trainText.split("\n").filter((l) => l !== ""));
+    const heldoutLines = heldoutText.split("\n").filter((l) => l !== "");
+    assert.ok(heldoutLines.length > 0);
+    const concentratedText = await Deno.readTextFile(concentrated.data_files!.text[0]!);
+    for (const line of heldoutLines) {
+      if (!trainLines.has(line)) assert.ok(!concentratedText.includes(line), "a held-out line was selected");
+    }
+
+    // Every completed run is measured on the same held-out batches, and the probe ran.
+    const batchCounts = new Set(second.runs.map((a) => a.heldout_loss === null ? -1 : 1));
+    assert.deepEqual([...batchCounts], [1]);
+    for (const a of second.arms) {
+      assert.ok(
+        a.heldout_loss!.low <= a.heldout_loss!.value && a.heldout_loss!.value <= a.heldout_loss!.high,
+      );
+      assert.ok(a.probe!.facts > 1000, `${a.arm}: ${a.probe?.facts} facts`);
+    }
+    const pair = second.comparisons.find((c) =>
+      c.a === "concentrated" && c.b === "random" &&
+      c.measure === "held-out MLM loss"
+    )!;
+    assert.ok(pair.low <= pair.difference && pair.difference <= pair.high);
+    assert.match(pair.sentence, /^concentrated − random, held-out MLM loss: .*distinguishable from zero/);
 
     // GLUE ran per arm, and the outputs are written.
-    for (const a of second.arms) {
+    for (const a of second.runs) {
       assert.equal(a.glue!.tasks.WNLI!.seeds.length, 1);
       assert.ok(a.glue!.score! >= 0 && a.glue!.score! <= 100);
       assert.ok(await Deno.stat(`${a.dir}/glue/results.json`));
     }
     const md = await Deno.readTextFile(`${out}/experiment.md`);
-    assert.match(
-      md,
-      /\| Arm \| Data \| Text \(bytes\) \| Masking \| Steps \| FLOPs \(6ND\) \| FLOPs \(ELECTRA\) \|/,
-    );
+    assert.match(md, /\| Arm \| Data \| Masking \| Steps \| Passes \| Held-out loss \| Dense loss \|/);
+    assert.match(md, /WNLI \(majority\)/);
     for (const name of ARM_NAMES) assert.match(md, new RegExp(`^\\| ${name} \\|`, "m"));
     assert.match(md, /concentrated − random/);
     const json = JSON.parse(await Deno.readTextFile(`${out}/experiment.json`));
-    assert.equal(json.format, "experiment/1");
+    assert.equal(json.format, "experiment/2");
     assert.equal(json.arms.length, 6);
-    assert.equal(json.arms[0].config.masking, "bert");
+    assert.equal(json.runs[0].config.masking, "bert");
     assert.match(await Deno.readTextFile(`${out}/experiment.svg`), /^<svg/);
 
     // Run 3: everything is reused.
     const log3: string[] = [];
     const third = await run(config, { gpu, log: (l) => log3.push(l), ...QUIET });
-    for (const a of third.arms) assert.deepEqual(a.reused, { pretrain: true, glue: true }, a.arm);
+    for (const a of third.runs) assert.deepEqual(a.reused, { pretrain: true, glue: true }, a.arm);
     assert.equal(log3.filter((l) => /reusing arm/.test(l)).length, 6);
 
     // A failing arm is recorded with its one-line error and the others go on.
     const broken = resolveExperimentConfig(
-      {
-        ...shortConfig(dir, { ...fx, conceptnet: `${dir}/missing.txt` }, `${dir}/broken`),
-        arms: ["general", "random-concept"],
-      },
+      { ...shortConfig(dir, fx, `${dir}/broken`), arms: ["general", "random-concept"], probe: false },
       { backend: "dawn" },
     );
+    await blockArm(`${dir}/broken`, "random-concept");
     const failed = await run(broken, { gpu, log: () => {}, ...QUIET });
-    assert.equal(failed.arms[0]!.status, "completed");
-    assert.equal(failed.arms[1]!.status, "failed");
-    assert.match(
-      failed.arms[1]!.error!,
-      /^Cannot read conceptnet .*missing\.txt: no such file or directory$/,
-    );
+    assert.equal(failed.runs[0]!.status, "completed");
+    assert.equal(failed.runs[1]!.status, "failed");
+    assert.match(failed.runs[1]!.error!, /random-concept/);
     assert.match(
       await Deno.readTextFile(`${dir}/broken/experiment.md`),
-      /\| random-concept \| failed: Cannot read/,
+      /\| random-concept \| 1 \| failed: /,
     );
     await Deno.remove(dir, { recursive: true });
   },
@@ -441,10 +484,8 @@ gpuTestOn(
 Deno.test("deno task experiment exits 1 when an arm fails, after writing the table", async () => {
   const dir = await Deno.makeTempDir({ prefix: "experiment_cli_" });
   const fx = await corpusFixture(dir);
-  const config = {
-    ...shortConfig(dir, { ...fx, conceptnet: `${dir}/missing.txt` }, `${dir}/exp`),
-    arms: ["random-concept"],
-  };
+  const config = { ...shortConfig(dir, fx, `${dir}/exp`), arms: ["random-concept"], probe: false };
+  await blockArm(`${dir}/exp`, "random-concept");
   await Deno.writeTextFile(`${dir}/config.jsonc`, `// a comment\n${JSON.stringify(config)}\n`);
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -463,10 +504,10 @@ Deno.test("deno task experiment exits 1 when an arm fails, after writing the tab
   }).output();
   const stderr = new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 1, stderr);
-  assert.match(stderr, /experiment: arm random-concept failed: Cannot read conceptnet/);
+  assert.match(stderr, /experiment: arm random-concept \(seed 1\) failed: /);
   assert.match(stderr, /budget per arm: 2 steps of 8 x 64 tokens/);
   const json = JSON.parse(await Deno.readTextFile(`${dir}/exp/experiment.json`));
-  assert.equal(json.arms[0].status, "failed");
+  assert.equal(json.runs[0].status, "failed");
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -280,6 +280,7 @@ function sampleSummary(overrides: Partial<RunSummary> = {}): RunSummary {
     host_share: 0.042,
     final_loss: 6.91234,
     best_val_loss: 6.75,
+    initial_val_loss: 10.33,
     final_val_loss: 6.8014,
     final_val_accuracy: 0.1234,
     device: { backend: "dawn", adapter: "llvmpipe (LLVM 15.0.6, 256 bits)" },
@@ -330,11 +331,24 @@ Deno.test("formatSummary prints the final numbers, and how to resume an interrup
     [
       "pretrain tiny-concentrated-concept: completed 400/400 steps in 8m12s (training 7m30s)",
       "loss 6.912 (last training step); validation loss 6.801 (final), 6.750 (best), accuracy 12.3%",
+      "held-out loss 10.330 before, 6.801 after",
       "1,638,400 tokens; 6ND 1.23e+15 FLOPs, ELECTRA-style 1.50e+15 FLOPs",
       "3,638 tokens/s; 4.2% of step time outside the device",
       "device: dawn, llvmpipe (LLVM 15.0.6, 256 bits)",
       "outputs: runs/20250101-tiny",
     ].join("\n"),
+  );
+  const brief = (p10: number) => ({
+    model: "m",
+    facts: 1273,
+    p_at_1: 0.01,
+    p_at_10: { value: p10, low: p10 - 0.01, high: p10 + 0.01 },
+    mrr: 0.0234,
+    unigram_p_at_10: 0,
+  });
+  assert.match(
+    formatSummary(sampleSummary({ probe: { before: brief(0.05), after: brief(0.07) } })),
+    /\nprobe \(1273 facts\): before P@1 0\.010, P@10 0\.050 \[0\.040, 0\.060\], MRR 0\.0234; after P@1 0\.010, P@10 0\.070 \[0\.060, 0\.080\], MRR 0\.0234; corpus-frequency baseline P@10 0\.000\n/,
   );
   const interrupted = formatSummary(
     sampleSummary({

@@ -19,6 +19,9 @@ const CACHE = await Deno.makeTempDir({ prefix: "pretrain_cache_" });
 
 // A short run that still exercises everything: concept masking, evaluation, logging every step.
 const SHORT = [
+  "--init",
+  "none",
+  "--no-probe",
   "--batch",
   "8",
   "--seq-len",
