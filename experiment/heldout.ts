@@ -7,7 +7,7 @@
  * experiment's concept settings), each with its token shard. Made once; `stamp.json` says from what.
  * @module
  */
-import { readDocuments, splitOf } from "../data/corpus.ts";
+import { corpusFiles, readDocuments, splitOf } from "../data/corpus.ts";
 import { conceptHygiene } from "../data/concept_fields.ts";
 import { detailScorerOf, loadScoringGraph } from "../data/concentrate/scorer.ts";
 import { buildShards } from "../data/shard_build.ts";
@@ -69,8 +69,9 @@ export async function prepareHeldOut(
       dense_sequences: 0,
     },
   };
+  const corpus = await corpusFiles(p.corpus);
   const stamp = {
-    corpus: await Promise.all(p.corpus.map(async (f) => ({ path: f, size: (await Deno.stat(f)).size }))),
+    corpus: await Promise.all(corpus.map(async (f) => ({ path: f, size: (await Deno.stat(f)).size }))),
     heldout: config.heldout,
     dense_share: config.dense_share,
     seed: p.seed,
@@ -91,7 +92,7 @@ export async function prepareHeldOut(
   const counts = files.counts;
   const encoder = new TextEncoder();
   await writeAtomic(files.train, async (file) => {
-    for (const path of p.corpus) {
+    for (const path of corpus) {
       for await (const doc of readDocuments(path)) {
         if (doc.paragraphs.length === 0) continue;
         if (splitOf(doc, split) === "validation") {

@@ -9,7 +9,7 @@
  * ```ts
  * import { EXPERIMENT_SETTINGS } from "./settings.ts";
  * const s = EXPERIMENT_SETTINGS.withDefaults({ seeds: 1 });
- * console.log(s.pretrain.flops, s.glue.tasks); // 1.6e12 ["SST-2", "MRPC", "RTE"]
+ * console.log(s.pretrain.flops, s.glue.tasks); // 1.7e12 ["SST-2"]
  * ```
  * @module
  */
@@ -56,9 +56,9 @@ const PER_ARM = "is set per arm by the experiment";
 
 /**
  * The experiment's pre-training: `pretrain`'s settings, continuing the project's general model
- * (`data/general-tiny`, a tiny BERT) as the paper continues BERT. 1.6e12 6ND FLOPs are 15 steps of
- * 32 x 128 tokens (~4.4M parameters), about 1.2 passes over a 200KB subset (~390 sequences), so
- * `general-20x` takes 300. The peak learning rate is half the general model's own (1e-3), as the
+ * (`data/general-tiny`, a tiny BERT) as the paper continues BERT. 1.7e12 6ND FLOPs are 16 steps of
+ * 32 x 128 tokens (~4.4M parameters): 512 sequences, 1.1-1.2 passes over a 200KB subset (421
+ * concentrated, 448 random sequences on the sample), so `general-20x` takes 320. The peak learning rate is half the general model's own (1e-3), as the
  * paper's 5e-5 is half of BERT's 1e-4; it was not tuned. The arms' own validation split is off:
  * every arm is measured on the common held-out documents instead.
  */
@@ -74,7 +74,7 @@ export const EXPERIMENT_PRETRAIN_SETTINGS: SettingsSpec<PretrainSettings> = PRET
   defaults: {
     init: GENERAL_MODEL,
     preset: "tiny",
-    flops: 1.6e12,
+    flops: 1.7e12,
     flops_convention: "6nd",
     budget: "200KB",
     batch: 32,
@@ -90,9 +90,10 @@ export const EXPERIMENT_PRETRAIN_SETTINGS: SettingsSpec<PretrainSettings> = PRET
 /**
  * The experiment's GLUE fine-tuning: SST-2 (the shipped task on which a tiny BERT learns enough at
  * this scale to beat its majority class clearly), a 2,000-example sample of its training set per
- * seed, 3 epochs, every dev example. The learning rate, 1e-4 (the top of Turc et al. 2019's grid
- * for BERT's miniatures), was checked against 3e-4 and 1e-3 on a split of SST-2's training data,
- * never on dev (README, "The experiment").
+ * seed, 3 epochs, every dev example. The learning rate, 1e-3, was chosen from 1e-4, 3e-4 and 1e-3
+ * on a split of SST-2's training data (the last 1,000 rows held out, the general model at step 250
+ * of 800), never on dev: 56.3, 62.5 and 73.9 accuracy, the split's majority class being 56.3
+ * (README, "The experiment").
  */
 export const EXPERIMENT_GLUE_SETTINGS: SettingsSpec<GlueSettings> = GLUE_SETTINGS.derive({
   omit: {
@@ -106,7 +107,7 @@ export const EXPERIMENT_GLUE_SETTINGS: SettingsSpec<GlueSettings> = GLUE_SETTING
   defaults: {
     data: SAMPLE_GLUE,
     tasks: ["SST-2"],
-    lr: 1e-4,
+    lr: 1e-3,
     max_train_examples: 2000,
     max_eval_examples: null,
   },
@@ -118,7 +119,7 @@ export const EXPERIMENT_GLUE_SETTINGS: SettingsSpec<GlueSettings> = GLUE_SETTING
  * Planned time of the embedded default on a 2-core machine with lavapipe at ~28 GFLOP/s (`deno task
  * bench matmul_1024`), where tiny pre-training runs at 2,000-2,450 tokens/s (1.7-2.0 s per step of
  * 32 x 128) and SST-2 fine-tuning at 1,000 examples x 3 epochs took 53 s:
- * - pre-training: 2 seeds x (5 x 15 + 300) = 750 steps, 21-25 min, plus per-run setup;
+ * - pre-training: 2 seeds x (5 x 16 + 320) = 800 steps, 23-27 min, plus per-run setup;
  * - common measures: 13 models (12 runs and the start) x (held-out and dense loss, 1,273 probe
  *   facts): about 2 min;
  * - GLUE: 12 runs x SST-2 (2,000 examples x 3 epochs = 188 steps, 436 dev examples): about 22 min;

@@ -50,7 +50,7 @@ Deno.test("experiment settings: defaults, then the file, then flags; unknown and
   assert.equal(d.pretrain_seeds, 2);
   assert.equal(d.multiplier, 20);
   assert.equal(d.pretrain.init, GENERAL_MODEL);
-  assert.equal(d.pretrain.flops, 1.6e12);
+  assert.equal(d.pretrain.flops, 1.7e12);
   assert.equal(d.pretrain.steps, null);
   assert.equal(d.pretrain.budget, "200KB");
   assert.equal(d.pretrain.validation, 0);
@@ -58,7 +58,7 @@ Deno.test("experiment settings: defaults, then the file, then flags; unknown and
   assert.deepEqual(d.glue.tasks, ["SST-2"]);
   assert.equal(d.glue.max_train_examples, 2000);
   assert.equal(d.glue.max_eval_examples, null);
-  assert.equal(d.glue.lr, 1e-4);
+  assert.equal(d.glue.lr, 1e-3);
 
   const c = resolveExperimentConfig(
     { seeds: 2, out: "a", pretrain: { steps: 7, lr: 5e-4 }, glue: { tasks: ["wnli", "cola"], lr: 3e-4 } },
@@ -125,18 +125,18 @@ Deno.test("the budget is one step count for every equal arm, and general-20x run
   assert.equal(budget.perStep.parameters, TINY_PARAMETERS);
   const perStep = 6 * TINY_PARAMETERS * 32 * 128;
   assert.equal(budget.perStep.sixND, perStep);
-  // 1.6e12 / 1.085e11 = 14.7: the budget rounds up to whole steps, as deno task pretrain does.
-  assert.equal(budget.steps, Math.ceil(1.6e12 / perStep));
-  assert.equal(budget.steps, 15);
-  assert.equal(budget.scaledSteps, 300);
+  // 1.7e12 / 1.085e11 = 15.7: the budget rounds up to whole steps, as deno task pretrain does.
+  assert.equal(budget.steps, Math.ceil(1.7e12 / perStep));
+  assert.equal(budget.steps, 16);
+  assert.equal(budget.scaledSteps, 320);
   const configs = ARM_NAMES.map((arm) => armPretrainSettings(config, budget, arm, `out/${arm}`));
   for (const [i, c] of configs.entries()) {
     const arm = ARM_NAMES[i]!;
-    assert.equal(c.steps, arm === "general-20x" ? 300 : 15, arm);
+    assert.equal(c.steps, arm === "general-20x" ? 320 : 16, arm);
     assert.equal(c.flops, null);
     assert.equal(c.data, ARMS[arm].data);
     assert.equal(c.masking, ARMS[arm].masking);
-    assert.equal(c.eval_every, arm === "general-20x" ? 100 : 5);
+    assert.equal(c.eval_every, arm === "general-20x" ? 107 : 6);
     // Everything but data, masking, steps, name, out and eval_every is shared.
     const { data: _d, masking: _m, steps: _s, name: _n, out: _o, eval_every: _e, ...rest } = c;
     const { data: _d0, masking: _m0, steps: _s0, name: _n0, out: _o0, eval_every: _e0, ...rest0 } =
