@@ -284,13 +284,13 @@ export async function commonMeasures(
     log(`reusing the common measures in ${path}`);
     return saved.measures;
   }
-  const eval_ = {
+  const sizes = {
     maxSequences: c.config.heldout_sequences,
     maxPredictions: c.config.pretrain.max_predictions,
   };
   const device = c.gpu ? { gpu: c.gpu, backend: c.config.backend } : { backend: c.config.backend };
-  const heldout = await evaluateCommon(modelDir, c.heldout.heldoutShard, { ...eval_, ...device });
-  const dense = await evaluateCommon(modelDir, c.heldout.denseShard, { ...eval_, ...device });
+  const heldout = await evaluateCommon(modelDir, c.heldout.heldoutShard, { ...sizes, ...device });
+  const dense = await evaluateCommon(modelDir, c.heldout.denseShard, { ...sizes, ...device });
   log(
     `held-out loss ${heldout.loss.toFixed(4)} (accuracy ${(100 * heldout.accuracy).toFixed(2)}%), ` +
       `concept-dense part ${dense.loss.toFixed(4)} (${(100 * dense.accuracy).toFixed(2)}%)`,

@@ -12,7 +12,7 @@ import { Gpu } from "../core/device.ts";
 import type { BackendName } from "../core/device.ts";
 import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
 import { loadVocab } from "../data/vocab.ts";
-import { type BatchEvaluation, Validation } from "../pretrain/evaluate.ts";
+import { type BatchEvaluation, pooledEvaluation, Validation } from "../pretrain/evaluate.ts";
 
 /** Sequences per evaluation batch: small, so that a few hundred sequences give many bootstrap units. */
 export const COMMON_MICRO_BATCH = 8;
@@ -77,18 +77,7 @@ export async function evaluateCommon(
       return await validation.evaluateBatches(ops, model);
     };
     const batches = gpu ? await run(gpuOps(gpu)) : await run(cpuOps());
-    let loss = 0, correct = 0, predictions = 0;
-    for (const b of batches) {
-      loss += b.loss_sum;
-      correct += b.correct;
-      predictions += b.predictions;
-    }
-    return {
-      loss: loss / Math.max(1, predictions),
-      accuracy: correct / Math.max(1, predictions),
-      predictions,
-      batches,
-    };
+    return { ...pooledEvaluation(batches), batches };
   } finally {
     if (gpu && !options.gpu) gpu.destroy();
   }

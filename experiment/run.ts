@@ -85,7 +85,7 @@ export async function runExperiment(
     ...(options.phase ? { phase: options.phase } : {}),
   };
   // The starting model, measured alike: what continued pre-training adds to or takes from it.
-  const start_ = config.pretrain.init
+  const startMeasures = config.pretrain.init
     ? await commonMeasures(
       config.pretrain.init,
       `${config.out.replace(/\/+$/, "")}/start`,
@@ -99,7 +99,7 @@ export async function runExperiment(
   const seeds = pretrainSeeds(config);
   const outcomes: ArmOutcome[] = [];
   const write = async () => {
-    const results = await assemble(config, budget, heldout, start_, outcomes, command, start);
+    const results = await assemble(config, budget, heldout, startMeasures, outcomes, command, start);
     await writeOutputs(config.out, results);
     return results;
   };
@@ -167,7 +167,7 @@ async function assemble(
   config: ExperimentSettings,
   budget: Budget,
   heldout: HeldOutData,
-  start_: CommonMeasures | null,
+  startMeasures: CommonMeasures | null,
   outcomes: readonly ArmOutcome[],
   command: string,
   start: number,
@@ -176,7 +176,7 @@ async function assemble(
     config,
     budget,
     heldout,
-    start: start_,
+    start: startMeasures,
     outcomes,
     corpusBytes: await corpusBytes(outcomes.map((o) => o.data?.concentration ?? null)),
     command,

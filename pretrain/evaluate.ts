@@ -77,18 +77,7 @@ export class Validation {
 
   /** Mean loss and accuracy over every validation prediction. */
   async evaluate<T>(ops: Ops<T>, model: BertMlm<T>): Promise<Evaluation> {
-    let lossSum = 0, correct = 0, predictions = 0;
-    for (const b of await this.evaluateBatches(ops, model)) {
-      lossSum += b.loss_sum;
-      correct += b.correct;
-      predictions += b.predictions;
-    }
-    return {
-      loss: lossSum / Math.max(1, predictions),
-      accuracy: correct / Math.max(1, predictions),
-      predictions,
-      batches: this.batches.length,
-    };
+    return { ...pooledEvaluation(await this.evaluateBatches(ops, model)), batches: this.batches.length };
   }
 
   /** Each batch's summed loss, correct predictions and predictions: the units a paired bootstrap resamples. */
@@ -112,4 +101,21 @@ export interface BatchEvaluation {
   correct: number;
   /** Predictions. */
   predictions: number;
+}
+
+/** Mean loss and accuracy over the predictions of every batch. */
+export function pooledEvaluation(
+  batches: readonly BatchEvaluation[],
+): { loss: number; accuracy: number; predictions: number } {
+  let lossSum = 0, correct = 0, predictions = 0;
+  for (const b of batches) {
+    lossSum += b.loss_sum;
+    correct += b.correct;
+    predictions += b.predictions;
+  }
+  return {
+    loss: lossSum / Math.max(1, predictions),
+    accuracy: correct / Math.max(1, predictions),
+    predictions,
+  };
 }

@@ -274,3 +274,29 @@ export async function messageOf(fn: () => unknown): Promise<string> {
   }
   throw new Error("expected an error, got none");
 }
+
+/** What a command printed: its exit code, stdout, and the `error:` lines of its stderr. */
+export interface TaskRun {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** The lines of stderr that start with `error:`. */
+  errors: string[];
+}
+
+/** Runs `tasks/<file>` with `args` in the repository root, as `deno task` does. */
+export async function runTaskFile(file: string, ...args: string[]): Promise<TaskRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-webgpu", `tasks/${file}`, ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    errors: stderr.split("\n").filter((l) => l.startsWith("error:")),
+  };
+}

@@ -15,9 +15,8 @@ import {
   formatFillMask,
   topK,
 } from "../pretrain/fill_mask.ts";
-import { assertClose, gpuTest } from "./_helpers.ts";
+import { assertClose, gpuTest, runTaskFile, type TaskRun } from "./_helpers.ts";
 
-const ROOT = new URL("..", import.meta.url);
 const SENTENCE = "the cat sat on the mat .";
 const tok = await BertTokenizer.load();
 const id = (token: string) => tok.vocab.id(token)!;
@@ -67,19 +66,8 @@ async function fill(
   return { result, out: formatFillMask(result), log };
 }
 
-async function task(...args: string[]): Promise<{ code: number; stdout: string; errors: string[] }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-webgpu", "tasks/fill_mask.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    errors: stderr.split("\n").filter((l) => l.startsWith("error:")),
-  };
+function task(...args: string[]): Promise<TaskRun> {
+  return runTaskFile("fill_mask.ts", ...args);
 }
 
 function assertRanked(result: FillMaskResult, k: number): void {

@@ -20,9 +20,8 @@ import { frequencyRanks, goldRank, scoredTokens, topScored } from "../probe/rank
 import { formatProbeReport, type ProbeRun, runProbe } from "../probe/run.ts";
 import type { ProbeSettings } from "../probe/settings.ts";
 import { parseProbeTemplates } from "../probe/templates.ts";
-import { gpuTest } from "./_helpers.ts";
+import { gpuTest, runTaskFile, type TaskRun } from "./_helpers.ts";
 
-const ROOT = new URL("..", import.meta.url);
 const HF = new URL("./fixtures/hf_tiny/mlm", import.meta.url).pathname;
 const hfTok = await BertTokenizer.load(`${HF}/vocab.txt`);
 const TEMPLATES = "relation\ttemplate\nIsA\t[H] is a [MASK].\nAtLocation\tthe [H] ran to the [MASK].\n";
@@ -33,19 +32,8 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function task(...args: string[]): Promise<{ code: number; stdout: string; errors: string[] }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-webgpu", "tasks/probe.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    errors: stderr.split("\n").filter((l) => l.startsWith("error:")),
-  };
+function task(...args: string[]): Promise<TaskRun> {
+  return runTaskFile("probe.ts", ...args);
 }
 
 Deno.test("rankMetrics: P@1, P@10 and MRR of hand-computed ranks", () => {
