@@ -156,7 +156,9 @@ Deno.test("trainAccumulated over micro-batches equals one step on the whole batc
 
 gpuTestOn("dawn", "pretrain runs end to end through the CLI and writes every output", async () => {
   const out = `${await Deno.makeTempDir({ prefix: "pretrain_e2e_" })}/run`;
-  const r = await pretrain([...SHORT, "--steps", "4", "--out", out], "dawn");
+  // With the knowledge probe, as the default runs it: after training, on the final checkpoint.
+  const withProbe = SHORT.filter((a) => a !== "--no-probe");
+  const r = await pretrain([...withProbe, "--steps", "4", "--out", out], "dawn");
   assert.equal(r.code, 0, r.stderr);
   const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
   assert.equal(config.steps, 4);
@@ -186,6 +188,12 @@ gpuTestOn("dawn", "pretrain runs end to end through the CLI and writes every out
   assert.equal(summary.status, "completed");
   assert.equal(summary.steps, 4);
   assert.match(await Deno.readTextFile(`${out}/summary.md`), /tiny/);
+  assert.equal(summary.probe.before, null, "from scratch there is no starting model to probe");
+  assert.equal(summary.probe.after.facts, 1273);
+  assert.ok(summary.probe.after.p_at_10.low <= summary.probe.after.p_at_10.value);
+  assert.ok(await exists(`${out}/probe/predictions.tsv`));
+  assert.match(r.stdout, /\nprobe \(1273 facts\): after P@1 /);
+  assert.equal(summary.initial_val_loss, evals[0]!.val_loss);
   for (const f of ["model.safetensors", "config.json", "vocab.txt", "optimizer.safetensors"]) {
     assert.ok(await exists(`${out}/checkpoint/${f}`), f);
   }
