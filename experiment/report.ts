@@ -643,13 +643,13 @@ export function formatExperimentMarkdown(r: ExperimentResults): string {
   if (r.start) {
     rows.unshift(row(["start", "-", "-", "0", "-", ...measureCells(r.start), ...tasks.map(() => "-"), "-"]));
   }
-  const start = p.init ? `continued pre-training of \`${p.init}\`` : `a ${p.preset} BERT from scratch`;
+  const start = p.init ? `continues \`${p.init}\`` : `starts from a ${p.preset} BERT with random weights`;
   const h = r.heldout;
   const unigram = r.start?.probe?.unigram_p_at_10 ?? r.arms.find((a) => a.probe)?.probe?.unigram_p_at_10;
   const lines = [
     "# Concentrated learning: equal-FLOPs experiment",
     "",
-    `Every arm starts from ${start} and is pre-trained with seeds ${r.seeds.pretrain.join(", ")} ` +
+    `Every arm ${start}, pre-trained with seeds ${r.seeds.pretrain.join(", ")} ` +
     `(data order, masks, and the random and concentrated subsets), ${
       grouped(b.tokens_per_step)
     } tokens per ` +

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { GENERAL_CORPUS, SAMPLE_CORPUS } from "../data/samples.ts";
 import {
   type CorpusDocument,
   corpusFiles,
@@ -59,15 +60,17 @@ Deno.test("readDocuments() reads the 38 articles of the shipped wiki_00.gz witho
   assert.equal(total, lines.length - 3 * 38);
 });
 
-Deno.test("corpusFiles() finds the five shipped wiki files, and they hold 233 articles", async () => {
+Deno.test("corpusFiles() finds the 15 shipped wiki files: the sample's 5 hold 233 articles, the general corpus' 10 hold 731", async () => {
   const files = await corpusFiles([WIKI_DIR]);
   assert.deepEqual(
     files.map((f) => f.slice(WIKI_DIR.length)),
-    [0, 1, 2, 3, 4].map((i) => `/AA/wiki_0${i}.gz`),
+    Array.from({ length: 15 }, (_, i) => `/AA/wiki_${String(i).padStart(2, "0")}.gz`),
   );
+  assert.deepEqual(files.slice(0, 5), [...SAMPLE_CORPUS]);
+  assert.deepEqual(files.slice(5), [...GENERAL_CORPUS]);
   let docs = 0;
   const ids = new Set<string>();
-  for (const f of files) {
+  for (const f of SAMPLE_CORPUS) {
     for await (const d of readDocuments(f)) {
       docs++;
       ids.add(d.id);
@@ -76,6 +79,9 @@ Deno.test("corpusFiles() finds the five shipped wiki files, and they hold 233 ar
   }
   assert.equal(docs, 233);
   assert.equal(ids.size, 233);
+  let general = 0;
+  for (const f of GENERAL_CORPUS) for await (const _ of readDocuments(f)) general++;
+  assert.equal(general, 731);
 });
 
 Deno.test("plain text and gzip give the same lines, paragraphs and documents", async () => {
