@@ -21,10 +21,11 @@ export interface PretrainCommandOptions {
 /** `deno task pretrain`. */
 export const PRETRAIN_COMMAND: CommandSpec<PretrainSettings, PretrainCommandOptions> = {
   name: "pretrain",
-  summary: "Pre-train a BERT with masked-LM: by default a tiny one on the shipped Wikipedia sample " +
-    "concentrated by CN-100K, with concept masking",
+  summary: "Pre-train a BERT with masked-LM: by default continue the shipped general tiny BERT on the " +
+    "Wikipedia sample concentrated by CN-100K, with concept masking, and probe it before and after",
   details: "Writes out/runs/<time>-<name>/ (or --out): config.json, metrics.jsonl, metrics.csv, loss.svg,\n" +
-    "checkpoint/ (HuggingFace format and optimizer state), summary.json, summary.md. Ctrl-C finishes the\n" +
+    "checkpoint/ (HuggingFace format and optimizer state), summary.json, summary.md, probe-start/ and\n" +
+    "probe/ (the knowledge probe before and after; --no-probe skips them). Ctrl-C finishes the\n" +
     "step under way, saves a checkpoint and exits 130; --resume DIR continues with the losses an\n" +
     "uninterrupted run has.",
   settings: PRETRAIN_SETTINGS,
