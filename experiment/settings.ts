@@ -44,7 +44,7 @@ export interface ExperimentSettings {
   probe: boolean;
   /** `auto`, `dawn`, `deno` or `cpu`, for pre-training and GLUE. */
   backend: BackendName;
-  /** Evaluations of the validation MLM loss per arm besides the one before training. */
+  /** Evaluations of each arm's own validation split (when `pretrain.validation` > 0) besides the one before training. */
   evals: number;
   /** Pre-training, shared by every arm; `data`, `masking`, `name`, `out`, `backend`, `eval_every` are set per arm. */
   pretrain: PretrainSettings;
@@ -160,7 +160,7 @@ export const EXPERIMENT_SETTINGS: SettingsSpec<ExperimentSettings> = defineSetti
       "auto, a WebGPU runtime (dawn, deno), or cpu, for pre-training and GLUE",
     ),
     evals: z.number().int().positive().default(3).describe(
-      "validation MLM loss evaluations per arm besides the one before training",
+      "evaluations of each arm's own validation split besides the one before training (with --pretrain.validation > 0)",
     ),
   }).strict(),
   { nested: { pretrain: EXPERIMENT_PRETRAIN_SETTINGS, glue: EXPERIMENT_GLUE_SETTINGS } },
