@@ -135,21 +135,7 @@ export async function runArm(arm: ArmName, seed: number, c: ArmContext): Promise
   const start = performance.now();
   const dir = armDir(c.config.out, arm, seed);
   const config = armPretrainSettings(c.config, c.budget, arm, dir, { seed, corpus: [c.heldout.train] });
-  const outcome: ArmOutcome = {
-    arm,
-    seed,
-    status: "failed",
-    error: null,
-    reused: { pretrain: false, glue: false },
-    dir,
-    config,
-    summary: null,
-    data: null,
-    measures: null,
-    glue: null,
-    curve: [],
-    wall_s: 0,
-  };
+  const outcome = notStarted(arm, seed, dir, config, "failed");
   const log = (line: string) => c.log(`[${arm} seed ${seed}] ${line}`);
   try {
     outcome.summary = await pretrain(arm, config, dir, c, log, outcome);
@@ -255,6 +241,31 @@ async function glue(
   c.phase?.("idle");
   await writeFileAtomic(`${out}/settings.json`, settings + "\n");
   return results;
+}
+
+/** The outcome of a run that has done nothing yet: `status` until it does. */
+export function notStarted(
+  arm: ArmName,
+  seed: number,
+  dir: string,
+  config: PretrainSettings,
+  status: ArmOutcome["status"],
+): ArmOutcome {
+  return {
+    arm,
+    seed,
+    status,
+    error: null,
+    reused: { pretrain: false, glue: false },
+    dir,
+    config,
+    summary: null,
+    data: null,
+    measures: null,
+    glue: null,
+    curve: [],
+    wall_s: 0,
+  };
 }
 
 /** The settings that make a checkpoint's common measures: saved with them, compared on re-runs. */

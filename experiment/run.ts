@@ -22,7 +22,7 @@ import { bertParameterCount, describeFlops } from "../core/flops.ts";
 import { writeFileAtomic } from "../util/atomic_write.ts";
 import { formatDuration } from "../util/duration.ts";
 import type { ProgressOptions } from "../util/progress.ts";
-import { armDir, type ArmOutcome, type CommonMeasures, commonMeasures, runArm } from "./arm.ts";
+import { armDir, type ArmOutcome, type CommonMeasures, commonMeasures, notStarted, runArm } from "./arm.ts";
 import { type HeldOutData, prepareHeldOut } from "./heldout.ts";
 import { type ArmName, ARMS } from "./arms.ts";
 import { armPretrainSettings, type Budget, experimentBudget } from "./budget.ts";
@@ -198,19 +198,6 @@ function notRun(
   seed: number,
 ): ArmOutcome {
   const dir = armDir(config.out, arm, seed);
-  return {
-    arm,
-    seed,
-    status: "interrupted",
-    error: null,
-    reused: { pretrain: false, glue: false },
-    dir,
-    config: armPretrainSettings(config, budget, arm, dir, { seed, corpus: [heldout.train] }),
-    summary: null,
-    data: null,
-    measures: null,
-    glue: null,
-    curve: [],
-    wall_s: 0,
-  };
+  const settings = armPretrainSettings(config, budget, arm, dir, { seed, corpus: [heldout.train] });
+  return notStarted(arm, seed, dir, settings, "interrupted");
 }
