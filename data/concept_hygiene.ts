@@ -92,11 +92,16 @@ export function lemmasOf(word: string): string[] {
   return out;
 }
 
-/** 1 for each term that {@linkcode isStopTerm} refuses once normalised, else 0. */
+/** Whether a lexicon term, as ConceptNet spells it, is not a concept: {@linkcode isStopTerm} once normalised. */
+export function isStopConcept(term: string): boolean {
+  return isStopTerm(normalizeWords(term));
+}
+
+/** 1 for each term that {@linkcode isStopConcept} refuses, else 0. */
 export function stopConceptMask(terms: readonly string[]): Uint8Array {
   const mask = new Uint8Array(terms.length);
   terms.forEach((term, id) => {
-    if (isStopTerm(normalizeWords(term))) mask[id] = 1;
+    if (isStopConcept(term)) mask[id] = 1;
   });
   return mask;
 }

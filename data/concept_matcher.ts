@@ -297,7 +297,7 @@ export class ConceptMatcher {
       for (const [word, id] of wordIds) {
         const node = rootChild[id]!;
         if (node === NONE || nodeConcepts[node]!.length === 0) {
-          lemmaOfWord[id] = firstKnownLemma(word, wordIds);
+          lemmaOfWord[id] = firstKnownLemma(word, (w) => wordIds.get(w) ?? NONE);
         }
       }
     }
@@ -439,7 +439,7 @@ export class ConceptMatcher {
     let lemma = this.#missLemmas.get(word);
     if (lemma === undefined) {
       if (this.#missLemmas.size >= MISS_CACHE) this.#missLemmas.clear();
-      lemma = firstKnownLemma(word, this.#wordIds);
+      lemma = firstKnownLemma(word, (w) => this.#wordIds.id(w));
       this.#missLemmas.set(word, lemma);
     }
     return lemma;
@@ -593,9 +593,9 @@ function freezeConcepts(
 const MISS_CACHE = 200_000;
 
 /** The word id of the first lemma of `word` (noun, verb, adjective) that is a lexicon word, else NONE. */
-function firstKnownLemma(word: string, ids: { get(word: string): number | undefined } | WordTable): number {
+function firstKnownLemma(word: string, idOf: (word: string) => number): number {
   for (const lemma of lemmasOf(word)) {
-    const id = ids instanceof WordTable ? ids.id(lemma) : ids.get(lemma) ?? NONE;
+    const id = idOf(lemma);
     if (id >= 0) return id;
   }
   return NONE;

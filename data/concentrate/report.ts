@@ -10,7 +10,7 @@ import type { MergeResult } from "./merge.ts";
 import type { FileStamp } from "./partial.ts";
 import type { ScorerInfo } from "./unit_scorer.ts";
 import { formatBytes } from "./size.ts";
-import { type ConceptHygiene, DEFAULT_HYGIENE, isStopTerm, isStopWord } from "../concept_hygiene.ts";
+import { type ConceptHygiene, DEFAULT_HYGIENE, isStopConcept, isStopWord } from "../concept_hygiene.ts";
 import { normalizeWords } from "../concept_words.ts";
 
 /** How many concepts and edges the report lists. */
@@ -205,7 +205,7 @@ function hygieneOf(
   const stopTerm = new Map<string, boolean>();
   const isStop = (term: string) => {
     let stop = stopTerm.get(term);
-    if (stop === undefined) stopTerm.set(term, stop = isStopTerm(normalizeWords(term)));
+    if (stop === undefined) stopTerm.set(term, stop = isStopConcept(term));
     return stop;
   };
   let all = 0, stopEnd = 0, loops = 0, counted = 0, countedNoise = 0;
