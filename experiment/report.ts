@@ -390,39 +390,42 @@ function armEntry(o: ArmOutcome, corpusBytes: number | null, multiplier: number)
   };
 }
 
-/** The measures a paired comparison or an interval is made of: per seed, unit by unit. */
-const MEASURES: readonly {
+/** A measure a paired comparison or an interval is made of: per seed, unit by unit. */
+interface Measure {
   name: string;
   lowerIsBetter: boolean;
   units: (m: CommonMeasures) => Units | null;
-}[] = [
-  {
-    name: "held-out MLM loss",
-    lowerIsBetter: true,
-    units: (m) => ({
-      num: m.heldout.batches.map((b) => b.loss_sum),
-      den: m.heldout.batches.map((b) => b.predictions),
-    }),
-  },
-  {
-    name: "concept-dense held-out MLM loss",
-    lowerIsBetter: true,
-    units: (m) => ({
-      num: m.dense.batches.map((b) => b.loss_sum),
-      den: m.dense.batches.map((b) => b.predictions),
-    }),
-  },
-  {
-    name: "probe P@10",
-    lowerIsBetter: false,
-    units: (m) => m.probe ? meanUnits(m.probe.ranks.map((r) => (r <= 10 ? 1 : 0))) : null,
-  },
-  {
-    name: "probe MRR",
-    lowerIsBetter: false,
-    units: (m) => m.probe ? meanUnits(m.probe.ranks.map((r) => 1 / r)) : null,
-  },
-];
+}
+
+/** Summed loss over predictions, per held-out batch. */
+const lossUnits = (batches: CommonMeasures["heldout"]["batches"]): Units => ({
+  num: batches.map((b) => b.loss_sum),
+  den: batches.map((b) => b.predictions),
+});
+
+const HELDOUT_LOSS: Measure = {
+  name: "held-out MLM loss",
+  lowerIsBetter: true,
+  units: (m) => lossUnits(m.heldout.batches),
+};
+const DENSE_LOSS: Measure = {
+  name: "concept-dense held-out MLM loss",
+  lowerIsBetter: true,
+  units: (m) => lossUnits(m.dense.batches),
+};
+const PROBE_P10: Measure = {
+  name: "probe P@10",
+  lowerIsBetter: false,
+  units: (m) => m.probe ? meanUnits(m.probe.ranks.map((r) => (r <= 10 ? 1 : 0))) : null,
+};
+const PROBE_MRR: Measure = {
+  name: "probe MRR",
+  lowerIsBetter: false,
+  units: (m) => m.probe ? meanUnits(m.probe.ranks.map((r) => 1 / r)) : null,
+};
+
+/** The common measures the paired comparisons cover, in table order. */
+const MEASURES: readonly Measure[] = [HELDOUT_LOSS, DENSE_LOSS, PROBE_P10, PROBE_MRR];
 
 function measureSummary(
   measures: readonly CommonMeasures[],
@@ -438,18 +441,18 @@ function measureSummary(
     ? {
       facts: probes[0]!.facts,
       p_at_1: interval((m) => meanUnits(m.probe!.ranks.map((r) => (r === 1 ? 1 : 0))))!,
-      p_at_10: interval(MEASURES[2]!.units)!,
-      mrr: interval(MEASURES[3]!.units)!,
+      p_at_10: interval(PROBE_P10.units)!,
+      mrr: interval(PROBE_MRR.units)!,
       unigram_p_at_10: probes[0]!.unigram.precisionAt10.value,
     }
     : null;
   return {
-    heldout_loss: interval(MEASURES[0]!.units),
+    heldout_loss: interval(HELDOUT_LOSS.units),
     heldout_accuracy: interval((m) => ({
       num: m.heldout.batches.map((b) => b.correct),
       den: m.heldout.batches.map((b) => b.predictions),
     })),
-    dense_loss: interval(MEASURES[1]!.units),
+    dense_loss: interval(DENSE_LOSS.units),
     probe,
   };
 }
