@@ -16,6 +16,7 @@ import { writeFileAtomic } from "../util/atomic_write.ts";
 import { exists, readJsonFile } from "../util/files.ts";
 import { type PretrainSettings, RESUMABLE_SETTINGS, settingsJson } from "../pretrain/settings.ts";
 import { type EvalRecord, readMetrics } from "../pretrain/metrics_log.ts";
+import { recoverCheckpoint } from "../pretrain/checkpointer.ts";
 import { pretrain as runPretrain } from "../pretrain/run.ts";
 import type { RunSummary } from "../pretrain/summary.ts";
 import { type ArmData, armData } from "./data_hash.ts";
@@ -179,6 +180,7 @@ async function pretrain(
     log(`reusing the pre-training in ${dir} (${summary.steps} steps)`);
     return summary;
   }
+  if (saved) await recoverCheckpoint(dir, log);
   const resume = saved !== null && await exists(`${dir}/checkpoint/optimizer.safetensors`);
   if (!resume) {
     // Leftovers of a run that died before its first checkpoint would be appended to.

@@ -1,8 +1,13 @@
 /**
  * A run's `checkpoint/`: the model in HuggingFace's layout (`model.safetensors`, `config.json`,
- * `vocab.txt`) and the optimizer state (`optimizer.safetensors`, with the step and the settings),
- * saved whole under a temporary name and swapped in, so a crash leaves the previous checkpoint or
- * the new one, never a mixture; and read back to resume.
+ * `vocab.txt`), the optimizer state (`optimizer.safetensors`, with the step and the settings) and
+ * `trainer_state.json`, saved whole under a temporary name and swapped in, so a crash leaves the
+ * previous checkpoint or the new one, never a mixture; and read back to resume. A crash between
+ * the two renames leaves `checkpoint.old`, which {@linkcode recoverCheckpoint} puts back.
+ *
+ * Each save is also kept as `checkpoint-<step>/`, HuggingFace Trainer's name, made of hard links to
+ * the checkpoint's files (no second copy on disk; the next save writes new files rather than
+ * changing these), the newest `saveTotalLimit` of them (HuggingFace's `save_total_limit`).
  *
  * @example
  * ```ts
@@ -25,6 +30,7 @@ import {
 } from "../core/checkpoint/bert_dir.ts";
 import type { Json } from "../core/checkpoint/optimizer_state.ts";
 import type { Ops } from "../core/ops.ts";
+import { isDirectory } from "../util/files.ts";
 
 /** What a checkpoint holds besides the run's folder. */
 export interface CheckpointParts<T> {
@@ -40,6 +46,12 @@ export interface CheckpointParts<T> {
   vocabPath: string;
   /** Saved with the optimizer state: the planned steps and the settings. */
   meta: { [key: string]: Json };
+  /** Files saved beside the model, name to content, for the state after `step` steps. */
+  files?: (step: number) => { [name: string]: string };
+  /** How many `checkpoint-<step>/` folders to keep, the newest; null keeps all. */
+  saveTotalLimit?: number | null;
+  /** Lines of progress, e.g. a recovered checkpoint. */
+  log?: (line: string) => void;
 }
 
 /** Saves and restores the checkpoint of one run folder. */
@@ -59,28 +71,96 @@ export class Checkpointer<T> {
     return `${this.out}/checkpoint`;
   }
 
-  /** Saves the state after `step` optimizer steps. */
+  /** Saves the state after `step` optimizer steps, then keeps it as `checkpoint-<step>/`. */
   async save(step: number): Promise<void> {
     const { ops, model, trainer, modelConfig, vocabPath, meta } = this.#parts;
+    const files = this.#parts.files?.(step) ?? {};
     const tmp = `${this.out}/checkpoint.tmp`;
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await removeIfThere(tmp);
     await saveBertDir(tmp, { ops, model, config: modelConfig, vocabPath });
     await saveTrainingState(tmp, { ops, trainer, meta: { step, ...meta } });
+    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${tmp}/${name}`, text);
     // The previous checkpoint stays until the new one has its name.
     const old = `${this.out}/checkpoint.old`;
-    await Deno.remove(old, { recursive: true }).catch(() => {});
-    await Deno.rename(this.dir, old).catch(() => {});
+    await removeIfThere(old);
+    if (await isDirectory(this.dir)) await Deno.rename(this.dir, old);
     await Deno.rename(tmp, this.dir);
-    await Deno.remove(old, { recursive: true }).catch(() => {});
+    await removeIfThere(old);
+    await this.#keep(step);
   }
 
-  /** Loads the saved parameters and optimizer state into the model and trainer; returns the step. */
+  /** Links the checkpoint's files into `checkpoint-<step>/`, then drops the oldest past the limit. */
+  async #keep(step: number): Promise<void> {
+    const kept = `${this.out}/checkpoint-${step}`;
+    const tmp = `${kept}.tmp`;
+    await removeIfThere(tmp);
+    await Deno.mkdir(tmp);
+    for await (const entry of Deno.readDir(this.dir)) {
+      await linkOrCopy(`${this.dir}/${entry.name}`, `${tmp}/${entry.name}`);
+    }
+    await removeIfThere(kept);
+    await Deno.rename(tmp, kept);
+    const limit = this.#parts.saveTotalLimit ?? null;
+    if (limit === null) return;
+    const steps = await keptSteps(this.out);
+    for (const old of steps.slice(0, Math.max(0, steps.length - limit))) {
+      await Deno.remove(`${this.out}/checkpoint-${old}`, { recursive: true });
+    }
+  }
+
+  /**
+   * Loads the saved parameters and optimizer state into the model and trainer; returns the step.
+   * A checkpoint left as `checkpoint.old` by a crash mid-save is put back first.
+   */
   async restore(): Promise<number> {
     const { ops, model, trainer } = this.#parts;
+    await recoverCheckpoint(this.out, this.#parts.log);
     const loaded = await loadBertDir(this.dir, { head: "mlm" });
     ops.write(model.params, loaded.params);
     const state = await loadTrainingState(this.dir, { parameters: model.layout.size });
     trainer.restore(state.step, state.m, state.v);
     return state.step;
+  }
+}
+
+/**
+ * Puts back the checkpoint of the run in `out` when a crash between a save's two renames left
+ * only `checkpoint.old` (the previous checkpoint, whole) and `checkpoint.tmp` (the new one, which
+ * may be whole, but nothing recorded that it is). Returns whether it did.
+ */
+export async function recoverCheckpoint(out: string, log?: (line: string) => void): Promise<boolean> {
+  const dir = `${out}/checkpoint`;
+  const old = `${out}/checkpoint.old`;
+  if (await isDirectory(dir) || !await isDirectory(old)) return false;
+  await Deno.rename(old, dir);
+  await removeIfThere(`${out}/checkpoint.tmp`);
+  log?.(`pretrain: warning: ${dir} was missing after an interrupted save; restored it from ${old}`);
+  return true;
+}
+
+/** The steps of the `checkpoint-<step>/` folders in `out`, ascending. */
+export async function keptSteps(out: string): Promise<number[]> {
+  const steps: number[] = [];
+  for await (const entry of Deno.readDir(out)) {
+    const m = entry.isDirectory ? /^checkpoint-(\d+)$/.exec(entry.name) : null;
+    if (m) steps.push(Number(m[1]));
+  }
+  return steps.sort((a, b) => a - b);
+}
+
+async function removeIfThere(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+// A file system without hard links gets a copy: the same files, more disk.
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await Deno.link(from, to);
+  } catch {
+    await Deno.copyFile(from, to);
   }
 }

@@ -40,6 +40,22 @@ export async function prepareData(
   vocabPath: string,
   log: (line: string) => void,
 ): Promise<PreparedData> {
+  const prepared = await prepareShards(config, vocabPath, log);
+  const { sequences } = await readShardHeader(prepared.train);
+  if (sequences === 0) {
+    throw new Error(
+      `Cannot train on ${prepared.train}: it holds no sequences (${prepared.text.join(", ")} has no text); ` +
+        `give text with --data, or delete the shard to rebuild it`,
+    );
+  }
+  return prepared;
+}
+
+async function prepareShards(
+  config: PretrainSettings,
+  vocabPath: string,
+  log: (line: string) => void,
+): Promise<PreparedData> {
   const { data } = config;
   if (data !== "concentrated" && data !== "random" && data !== "full") {
     if (await isShardFile(data)) {
@@ -133,7 +149,6 @@ async function shardsFor(
     `data: packed ${s.train.sequences} train and ${s.validation?.sequences ?? 0} validation sequences ` +
       `of ${config.seq_len} into ${train} (${((performance.now() - start) / 1000).toFixed(1)} s)`,
   );
-  if (s.train.sequences === 0) throw new Error(`Cannot train: ${text.join(", ")} holds no text`);
   return { text, train, validation };
 }
 

@@ -92,19 +92,33 @@ export class MetricsLog {
    *
    * @throws {Error} naming the file and line when a line is not a metrics record
    */
-  static async open(dir: string, options: { resumeAtStep?: number } = {}): Promise<MetricsLog> {
+  static async open(
+    dir: string,
+    options: { resumeAtStep?: number; warn?: (line: string) => void } = {},
+  ): Promise<MetricsLog> {
     const { resumeAtStep } = options;
     if (resumeAtStep !== undefined && !(Number.isInteger(resumeAtStep) && resumeAtStep >= 0)) {
       throw new RangeError(`MetricsLog.open: resumeAtStep must be an integer >= 0, got ${resumeAtStep}`);
     }
     await Deno.mkdir(dir, { recursive: true });
     const path = `${dir.replace(/\/+$/, "")}/${METRICS_FILE}`;
-    let records = await readMetrics(path);
+    const read = await readMetricsFile(path);
+    let records = read.records;
+    // A last record without its newline is rewritten too, or the next append would join its line.
+    let changed = read.torn !== null || !read.terminated;
+    if (read.torn !== null) {
+      options.warn?.(
+        `pretrain: warning: dropped the unfinished last line of ${path} (${
+          JSON.stringify(read.torn.slice(0, 40))
+        }...), left by a crash mid-write`,
+      );
+    }
     if (resumeAtStep !== undefined) {
       const kept = records.filter((r) => r.step <= resumeAtStep);
-      if (kept.length !== records.length) await rewrite(path, kept);
+      changed ||= kept.length !== records.length;
       records = kept;
     }
+    if (changed) await rewrite(path, records);
     const file = await Deno.open(path, { append: true, create: true });
     return new MetricsLog(path, records, file);
   }
@@ -165,29 +179,56 @@ export class MetricsLog {
  * @throws {Error} naming the file and line when a line is not a metrics record
  */
 export async function readMetrics(path: string): Promise<MetricRecord[]> {
+  const { records, torn } = await readMetricsFile(path);
+  if (torn !== null) {
+    throw new Error(
+      `Cannot read ${path}: its last line is unfinished (${JSON.stringify(torn.slice(0, 40))}...)`,
+    );
+  }
+  return records;
+}
+
+/**
+ * Reads a `metrics.jsonl`, telling apart an unfinished last line (no newline after it and not a
+ * record: what a crash in the middle of an append leaves), which comes back as `torn`;
+ * `terminated` says whether the file ends with a newline (or is empty).
+ *
+ * @throws {Error} naming the file and line when any other line is not a metrics record
+ */
+export async function readMetricsFile(
+  path: string,
+): Promise<{ records: MetricRecord[]; torn: string | null; terminated: boolean }> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
+    if (error instanceof Deno.errors.NotFound) return { records: [], torn: null, terminated: true };
     throw new Error(`Cannot read ${path}: ${(error as Error).message}`);
   }
   const records: MetricRecord[] = [];
   const lines = text.split("\n");
+  const terminated = text === "" || text.endsWith("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === "") continue;
     const where = `Cannot read ${path} line ${i + 1}: expected`;
+    const unfinished = i === lines.length - 1;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
+      if (unfinished) return { records, torn: line, terminated };
       throw new Error(`${where} a JSON object, got ${JSON.stringify(line.slice(0, 60))}`);
     }
-    checkRecord(value, where, Error);
+    try {
+      checkRecord(value, where, Error);
+    } catch (error) {
+      if (unfinished) return { records, torn: line, terminated };
+      throw error;
+    }
     records.push(value);
   }
-  return records;
+  return { records, torn: null, terminated };
 }
 
 function checkRecord(

@@ -21,6 +21,8 @@ export * from "./metrics_log.ts";
 export * from "./metrics_csv.ts";
 export * from "./loss_plot.ts";
 export * from "./checkpointer.ts";
+export * from "./run_folder.ts";
+export * from "./trainer_state.ts";
 export * from "./loop.ts";
 export * from "./summary.ts";
 export * from "./runs.ts";

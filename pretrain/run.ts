@@ -44,6 +44,13 @@ import { writeMetricsCsv } from "./metrics_csv.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { planSteps, PRETRAIN_SETTINGS, type PretrainSettings, runName, settingsJson } from "./settings.ts";
 import { startingModel } from "./start.ts";
+import { checkRunFolder, clearRunFolder, completedRun } from "./run_folder.ts";
+import {
+  TRAINER_STATE_FILE,
+  trainerState,
+  type TrainerStateFacts,
+  trainerStateJson,
+} from "./trainer_state.ts";
 import { type ProbeBrief, type RunSummary, summarizeRun, writeSummary } from "./summary.ts";
 
 /** How {@linkcode pretrain} runs, besides its settings. */
@@ -54,8 +61,16 @@ export interface PretrainOptions {
   log?: (line: string) => void;
   /** An open device to use (left open). */
   gpu?: Gpu;
-  /** Continue the run in `settings.out` from its checkpoint (its `config.json` holds the settings). */
+  /**
+   * Continue the run in `settings.out` from its checkpoint (its `config.json` holds the settings);
+   * a completed run is left untouched and its summary returned.
+   */
   resume?: boolean;
+  /**
+   * Start a new run in a folder that already holds files, removing those a run writes
+   * (HuggingFace's `overwrite_output_dir`); without it such a folder is refused.
+   */
+  overwrite?: boolean;
   /** The command line, for the summary. */
   command?: string;
 }
@@ -70,8 +85,9 @@ export function defaultRunDir(settings: PretrainSettings, date: Date = new Date(
  * {@linkcode PRETRAIN_SETTINGS} at its defaults); returns the summary, also written to the run
  * folder.
  *
- * @throws {UsageError} for bad settings, a budget below one step or a micro-batch the adapter cannot
- * hold; {Error} for bad data or a device failure; nothing is written before the inputs are checked
+ * @throws {UsageError} for bad settings, a budget below one step, a micro-batch the adapter cannot
+ * hold or an `out` that holds files (without `overwrite`); {Error} for bad data or a device failure;
+ * nothing is written before the inputs are checked
  */
 export async function pretrain(
   settings: Partial<PretrainSettings>,
@@ -82,6 +98,15 @@ export async function pretrain(
   const resume = options.resume ?? false;
   if (resume && config.out === null) throw new UsageError("resuming needs out: the run's folder");
   const out = config.out ?? defaultRunDir(config);
+  if (resume) {
+    const done = await completedRun(out);
+    if (done) {
+      log(
+        `pretrain: ${out} completed all ${done.total_steps} steps already; nothing to resume, nothing changed`,
+      );
+      return done;
+    }
+  } else await checkRunFolder(out, { overwrite: options.overwrite ?? false });
   log(`pretrain: ${resume ? "resuming" : "writing"} ${out}\n${settingsJson(config).trimEnd()}`);
   const wallStart = performance.now();
 
@@ -266,7 +291,8 @@ async function train<T>(ops: Ops<T>, c: RunContext): Promise<RunSummary> {
           : ", no validation split"),
     );
 
-    // Nothing is written before the inputs are known good.
+    // Nothing is written (or, with overwrite, removed) before the inputs are known good.
+    if (!c.resume) await clearRunFolder(out);
     await Deno.mkdir(out, { recursive: true });
     if (!c.resume) await writeFileAtomic(`${out}/config.json`, settingsJson(config));
 
@@ -275,6 +301,17 @@ async function train<T>(ops: Ops<T>, c: RunContext): Promise<RunSummary> {
       weightDecay: config.weight_decay,
       maxGradNorm: config.max_grad_norm,
     });
+    let metrics: MetricsLog | null = null;
+    const stateAt = (step: number, final?: TrainerStateFacts["final"]) =>
+      trainerStateJson(trainerState({
+        step,
+        totalSteps,
+        records: metrics?.records() ?? [],
+        trainSequences: source.sequences,
+        settings: config,
+        flops6ndPerStep: c.perStep.sixND,
+        ...(final ? { final } : {}),
+      }));
     const checkpoints = new Checkpointer(out, {
       ops,
       model,
@@ -282,10 +319,19 @@ async function train<T>(ops: Ops<T>, c: RunContext): Promise<RunSummary> {
       modelConfig: c.modelConfig,
       vocabPath: c.vocabPath,
       meta: { total_steps: totalSteps, config: JSON.parse(settingsJson(config)) },
+      files: (step) => ({ [TRAINER_STATE_FILE]: stateAt(step) }),
+      saveTotalLimit: config.save_total_limit,
+      log,
     });
     let startStep = 0;
     if (c.resume) {
       startStep = await checkpoints.restore();
+      if (startStep > totalSteps) {
+        throw new Error(
+          `Cannot resume ${out}: its checkpoint (${checkpoints.dir}/optimizer.safetensors) is at step ` +
+            `${startStep}, past the run's ${totalSteps} steps`,
+        );
+      }
       log(`pretrain: resuming ${out} at step ${startStep} of ${totalSteps}`);
     } else {
       ops.write(
@@ -293,7 +339,7 @@ async function train<T>(ops: Ops<T>, c: RunContext): Promise<RunSummary> {
         c.initParams ?? initialParameters(model.layout, c.modelConfig.initializer_range, config.seed),
       );
     }
-    const metrics = await MetricsLog.open(out, { resumeAtStep: startStep });
+    metrics = await MetricsLog.open(out, { resumeAtStep: startStep, warn: log });
     const parts = {
       settings: config,
       ops,
@@ -317,7 +363,8 @@ async function train<T>(ops: Ops<T>, c: RunContext): Promise<RunSummary> {
     const loop = await runSteps(parts, startStep, first);
     const interrupted = loop.step < totalSteps;
     if (interrupted) log(`pretrain: interrupted at step ${loop.step}; saving a checkpoint to resume from`);
-    await checkpoints.save(loop.step);
+    // A run resumed after its last save but before its summary has its checkpoint already.
+    if (loop.stepsRun > 0 || !c.resume) await checkpoints.save(loop.step);
     const records = metrics.records();
     metrics.close();
     await writeMetricsCsv(`${out}/metrics.csv`, records);
@@ -343,6 +390,13 @@ async function train<T>(ops: Ops<T>, c: RunContext): Promise<RunSummary> {
       command: c.command,
     });
     await writeSummary(out, summary);
+    await writeFileAtomic(
+      `${out}/${TRAINER_STATE_FILE}`,
+      stateAt(
+        loop.step,
+        interrupted ? undefined : { trainSeconds: summary.train_s, tokensPerSecond: summary.tokens_per_s },
+      ),
+    );
     log(
       `pretrain: host work ${(loop.hostMs / 1000).toFixed(1)} s overlapped with the device; ` +
         `the device waited ${(loop.waitMs / 1000).toFixed(2)} s for data (${

@@ -70,6 +70,8 @@ export interface PretrainSettings extends MaskingSettings, SelectionSettings {
   eval_batches: number;
   /** Save a checkpoint every N steps (0: only at the end). */
   save_every: number;
+  /** How many `checkpoint-<step>/` folders to keep, the newest (null: all). */
+  save_total_limit: number | null;
   /** Log a metrics line every N steps. */
   log_every: number;
   /** Fraction of documents held out for validation. */
@@ -138,6 +140,9 @@ export const PRETRAIN_SETTINGS: SettingsSpec<PretrainSettings> = defineSettings<
     eval_every: nonNegativeInt.default(50).describe("validate every N steps (0: only at the end)"),
     eval_batches: positiveInt.default(8).describe("most validation batches per evaluation"),
     save_every: nonNegativeInt.default(0).describe("save a checkpoint every N steps (0: only at the end)"),
+    save_total_limit: positiveInt.nullable().default(null).describe(
+      "keep only the newest N checkpoint-<step>/ folders (HuggingFace's save_total_limit); none: keep all",
+    ),
     log_every: positiveInt.default(10).describe("log a metrics line every N steps"),
     validation: z.number().min(0).lt(1).default(0.1).describe(
       "fraction of documents held out for validation",
@@ -177,6 +182,7 @@ export const RESUMABLE_SETTINGS: readonly (keyof PretrainSettings)[] = [
   "backend",
   "eval_every",
   "save_every",
+  "save_total_limit",
   "log_every",
   "out",
   "probe",

@@ -138,7 +138,7 @@ export function summarizeRun(f: RunFacts): RunSummary {
     train_s: loop.trainSeconds,
     tokens_per_s: loop.stepsRun > 0 ? (loop.stepsRun * stepTokens) / loop.trainSeconds : 0,
     host_share: loop.trainSeconds > 0 ? loop.waitMs / 1000 / loop.trainSeconds : 0,
-    final_loss: loop.lastLoss,
+    final_loss: loop.lastLoss ?? f.records.findLast((r) => r.kind === "train")?.loss ?? null,
     best_val_loss: evals.length > 0 ? Math.min(...evals.map((e) => e.val_loss)) : null,
     initial_val_loss: evals.find((e) => e.step === 0)?.val_loss ?? null,
     final_val_loss: evals.at(-1)?.val_loss ?? null,

@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { parseString } from "fast-csv";
-import { type EvalRecord, type MetricRecord, MetricsLog, type StepRecord } from "../pretrain/metrics_log.ts";
+import {
+  type EvalRecord,
+  type MetricRecord,
+  MetricsLog,
+  readMetrics,
+  type StepRecord,
+} from "../pretrain/metrics_log.ts";
+import { messageOf } from "./_helpers.ts";
 import { formatMetricsCsv, writeMetricsCsv } from "../pretrain/metrics_csv.ts";
 import { lossPlotSpec, lossPoints, writeLossPlot } from "../pretrain/loss_plot.ts";
 import { formatSummary, type RunSummary, writeSummary } from "../pretrain/summary.ts";
@@ -362,4 +369,37 @@ Deno.test("formatSummary prints the final numbers, and how to resume an interrup
   assert.match(interrupted, /: interrupted after 120\/400 steps/);
   assert.match(interrupted, /validation loss n\/a \(final\), n\/a \(best\), accuracy n\/a/);
   assert.match(interrupted, /outputs: runs\/20250101-tiny \(continue with --resume runs\/20250101-tiny\)$/);
+});
+
+Deno.test("MetricsLog.open drops a torn last line with a warning and ends a record left without its newline", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/metrics.jsonl`;
+    const whole = [train(1), train(2)].map((r) => JSON.stringify(r)).join("\n");
+    await Deno.writeTextFile(path, `${whole}\n{"kind":"train","st`);
+    const warnings: string[] = [];
+    const log = await MetricsLog.open(dir, { resumeAtStep: 2, warn: (l) => warnings.push(l) });
+    assert.deepEqual(log.records(), [train(1), train(2)]);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /dropped the unfinished last line of .*metrics\.jsonl/);
+    await log.append(train(3));
+    log.close();
+    assert.deepEqual(await fileLines(path), [train(1), train(2), train(3)]);
+
+    // A whole record cut just before its newline: kept, and the next append starts a new line.
+    await Deno.writeTextFile(path, whole);
+    const again = await MetricsLog.open(dir, { warn: (l) => warnings.push(l) });
+    await again.append(train(3));
+    again.close();
+    assert.deepEqual(await fileLines(path), [train(1), train(2), train(3)]);
+    assert.equal(warnings.length, 1, "nothing was dropped the second time");
+
+    // Strict readers still refuse a torn line, and a bad line before the last is never dropped.
+    await Deno.writeTextFile(path, `${whole}\n{"kind":"train","st`);
+    assert.match(await messageOf(() => readMetrics(path)), /last line is unfinished/);
+    await Deno.writeTextFile(path, `{"kind":"train","st\n${whole}\n`);
+    assert.match(await messageOf(() => MetricsLog.open(dir)), /line 1: expected a JSON object/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

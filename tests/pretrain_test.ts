@@ -290,6 +290,65 @@ gpuTestOn(
   },
 );
 
+gpuTestOn(
+  "dawn",
+  "pretrain keeps checkpoint-<step>/ folders up to --save-total-limit and HuggingFace's trainer_state.json",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pretrain_saves_" });
+    const out = `${dir}/run`;
+    const r = await pretrain(
+      [
+        ...SHORT,
+        "--masking",
+        "bert",
+        "--steps",
+        "4",
+        "--save-every",
+        "1",
+        "--save-total-limit",
+        "2",
+        "--out",
+        out,
+      ],
+      "dawn",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const kept = [];
+    for await (const e of Deno.readDir(out)) if (e.name.startsWith("checkpoint-")) kept.push(e.name);
+    assert.deepEqual(kept.sort(), ["checkpoint-3", "checkpoint-4"]);
+    // Hard links: the latest save and checkpoint/ are one file on disk.
+    const [a, b] = [
+      await Deno.stat(`${out}/checkpoint/model.safetensors`),
+      await Deno.stat(`${out}/checkpoint-4/model.safetensors`),
+    ];
+    assert.equal(a.ino, b.ino);
+    const at3 = JSON.parse(await Deno.readTextFile(`${out}/checkpoint-3/trainer_state.json`));
+    assert.equal(at3.global_step, 3);
+    assert.equal(at3.max_steps, 4);
+    assert.deepEqual(at3.log_history.map((e: { step: number }) => e.step), [0, 1, 2, 2, 3]);
+
+    const state = JSON.parse(await Deno.readTextFile(`${out}/trainer_state.json`));
+    const records = await jsonl(`${out}/metrics.jsonl`);
+    const history = state.log_history as Record<string, number>[];
+    assert.equal(history.length, records.length + 1, "every record, then the closing entry");
+    records.forEach((rec, i) => {
+      const entry = history[i]!;
+      assert.equal(entry.step, rec.step);
+      if (rec.kind === "train") {
+        assert.equal(entry.loss, rec.loss);
+        assert.equal(entry.learning_rate, rec.lr);
+      } else assert.equal(entry.eval_loss, rec.val_loss);
+    });
+    const closing = history.at(-1)!;
+    assert.equal(closing.step, 4);
+    assert.ok(closing.train_runtime! > 0 && closing.train_loss! > 0);
+    assert.equal(state.global_step, 4);
+    assert.equal(state.train_batch_size, 8);
+    assert.equal(state.num_input_tokens_seen, 4 * 8 * 64);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
 globalThis.addEventListener("unload", () => {
   try {
     Deno.removeSync(CACHE, { recursive: true });

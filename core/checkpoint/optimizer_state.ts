@@ -136,6 +136,13 @@ export async function readOptimizerState(
   const m = moment("adam.m");
   const v = moment("adam.v");
   if (m.length !== v.length) bad(`tensor "adam.m" has ${m.length} values but "adam.v" has ${v.length}`);
+  // Moments a step can never produce would come back as a diverged loss blamed on the rate.
+  const badM = m.findIndex((x) => !Number.isFinite(x));
+  if (badM >= 0) bad(`tensor "adam.m" holds ${m[badM]} at index ${badM}; moments must be finite`);
+  const badV = v.findIndex((x) => !(Number.isFinite(x) && x >= 0));
+  if (badV >= 0) {
+    bad(`tensor "adam.v" holds ${v[badV]} at index ${badV}; second moments must be finite and >= 0`);
+  }
   return { step, m, v, meta: meta as { [key: string]: Json } };
 }
 
