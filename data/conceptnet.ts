@@ -1,18 +1,22 @@
 /**
  * Loads ConceptNet into a {@linkcode ConceptGraph}: streams the official 5-column assertions dump
  * (`conceptnet-assertions-5.7.0.csv.gz`) or a 4-column English extract (CN-100K), plain or gzip,
- * through `fast-csv` (tab-delimited, quoting off: quotes are literal text in both formats), keeps
- * English-English edges and applies the relation filter (docs METHOD.md section 1).
+ * through the project's line reader (data/lines.ts), splits each line on tabs (no quoting: quotes
+ * are literal text in both formats), keeps English-English edges and applies the relation filter
+ * (docs METHOD.md section 1).
+ *
+ * A line that is not an edge (wrong column count, bad URI or JSON, not UTF-8, longer than
+ * {@linkcode CONCEPTNET_MAX_LINE_BYTES}) is skipped and counted, never fatal: the 34M-line dump is
+ * not the user's to fix. Skipping is never silent: {@linkcode formatSkippedLines} is the console
+ * line every command that loads ConceptNet prints.
  *
  * Memory stays bounded: rows are consumed one at a time and edges go into typed arrays; the English
  * part of ConceptNet 5.7 (~3.4M edges) loads in well under 2 GB (`deno task bench conceptnet`).
  * @module
  */
-import { parse } from "fast-csv";
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import { type ConceptGraph, ConceptGraphBuilder } from "./conceptnet_graph.ts";
 import { type ConceptNetCounts, type ConceptNetRowOptions, ConceptNetRows } from "./conceptnet_rows.ts";
+import { splitTextLines } from "./lines.ts";
 
 export { ConceptGraph, ConceptGraphBuilder } from "./conceptnet_graph.ts";
 export type {
@@ -22,8 +26,25 @@ export type {
   MalformedLine,
 } from "./conceptnet_rows.ts";
 
+/**
+ * Longest ConceptNet line read (1 MiB), far above any edge of either format (the dump's lines, JSON
+ * column included, run to a few kilobytes at most). A longer line is skipped as malformed as soon
+ * as it passes the limit, so a file with no line ends cannot fill the memory.
+ */
+export const CONCEPTNET_MAX_LINE_BYTES = 1 << 20;
+
+/** The `--help` lines on malformed ConceptNet lines, for every command that loads ConceptNet. */
+export const CONCEPTNET_LINES_HELP: string =
+  "ConceptNet lines that are not an edge (wrong column count, bad URI, JSON or weight, not UTF-8,\n" +
+  "over 1 MiB) are skipped and counted; the count and the first of them are printed on stderr\n" +
+  '("warning: ConceptNet file F: skipped N malformed lines of M (first: line L, why)"). A file with\n' +
+  "no edge at all is an error.";
+
 /** Options of {@linkcode loadConceptNet}. */
-export type ConceptNetOptions = ConceptNetRowOptions;
+export interface ConceptNetOptions extends ConceptNetRowOptions {
+  /** Longest line read, in bytes (default {@linkcode CONCEPTNET_MAX_LINE_BYTES}). */
+  maxLineBytes?: number;
+}
 
 /** What a load read and skipped. */
 export interface ConceptNetReport extends ConceptNetCounts {
@@ -47,8 +68,10 @@ export interface ConceptNetLoad {
 
 /**
  * Streams a ConceptNet file (`.csv`, `.tsv`, `.txt`, any of them gzipped) into a graph. Malformed
- * lines are skipped and counted (the first few by line number); a missing file, a directory, an
- * unreadable gzip or a file in neither format throws one Error naming the path.
+ * lines (not an edge, not UTF-8, too long) are skipped and counted (the first few by line number)
+ * in the report, which the caller prints with {@linkcode formatSkippedLines}; a missing file, a
+ * directory, an unreadable gzip, a file in neither format or with no edge at all throws one Error
+ * naming the path.
  *
  * @example
  * ```ts
@@ -61,31 +84,24 @@ export async function loadConceptNet(path: string, options: ConceptNetOptions = 
   const source = await openText(path, fail);
   const builder = new ConceptGraphBuilder();
   const rows = new ConceptNetRows(builder, options);
-  await new Promise<void>((resolve, reject) => {
-    const input = Readable.fromWeb(source.stream as unknown as NodeWebReadableStream<Uint8Array>);
-    const parser = parse({ delimiter: "\t", quote: null });
-    let line = 0;
-    const stop = (why: string) => {
-      input.destroy();
-      parser.destroy();
-      reject(fail(why));
-    };
-    const unreadable = (error: Error) =>
-      stop(
-        source.gzip ? `not a readable gzip stream (${error.message})` : `cannot be read (${error.message})`,
-      );
-    input.on("error", unreadable);
-    parser.on("error", unreadable);
-    parser.on("data", (cols: string[]) => {
-      try {
-        rows.row(cols, ++line);
-      } catch (error) {
-        stop(`line ${line}: ${(error as Error).message}`);
-      }
-    });
-    parser.on("end", resolve);
-    input.pipe(parser);
+  let line = 0;
+  const lines = splitTextLines(source.stream, {
+    fail,
+    failRead: (message) =>
+      fail(source.gzip ? `not a readable gzip stream (${message})` : `cannot be read (${message})`),
+    maxLineBytes: options.maxLineBytes ?? CONCEPTNET_MAX_LINE_BYTES,
+    onBadLine: (bad) => {
+      line = bad.line;
+      rows.skip(bad.reason, line);
+    },
   });
+  for await (const text of lines) {
+    try {
+      rows.row(text.split("\t"), ++line);
+    } catch (error) {
+      throw fail(`line ${line}: ${(error as Error).message}`);
+    }
+  }
   try {
     rows.finish();
   } catch (error) {
@@ -134,6 +150,26 @@ export function formatConceptNetReport(report: ConceptNetReport, graph: ConceptG
   const best = graph.topByDegree(top).map((c) => `${c.term} (${c.degree})`).join(", ");
   if (best) lines.push(`  top concepts by degree: ${best}`);
   return lines.join("\n");
+}
+
+/**
+ * The one console line about the lines a load skipped as malformed, with the first of them, or
+ * null when it skipped none: what every command that loads ConceptNet prints on stderr.
+ *
+ * @example
+ * ```ts
+ * const { report } = await loadConceptNet("data/conceptnet/cn100k/train100k.txt.gz");
+ * const warning = formatSkippedLines(report);
+ * if (warning !== null) console.error(warning);
+ * ```
+ */
+export function formatSkippedLines(report: ConceptNetReport): string | null {
+  const r = report;
+  if (r.malformed === 0) return null;
+  const first = r.malformedSamples[0];
+  return `warning: ConceptNet file ${r.path}: skipped ${r.malformed} malformed line${
+    r.malformed === 1 ? "" : "s"
+  } of ${r.lines}` + (first ? ` (first: line ${first.line}, ${first.reason})` : "");
 }
 
 interface TextSource {

@@ -42,7 +42,10 @@ export interface ConceptNetCounts {
   lines: number;
   /** Empty or whitespace-only lines, skipped. */
   blank: number;
-  /** Lines skipped as malformed (wrong column count, bad URI or JSON, non-numeric weight). */
+  /**
+   * Lines skipped as malformed (wrong column count, bad URI or JSON, non-numeric weight, not UTF-8,
+   * too long).
+   */
   malformed: number;
   /** The first malformed lines, by number. */
   malformedSamples: MalformedLine[];
@@ -133,17 +136,28 @@ export class ConceptNetRows {
   }
 
   /**
+   * Counts a line the reader could not give as text (not UTF-8, too long) as read and malformed,
+   * for `why` (`not valid UTF-8 (byte 3 of the line is 0xFF)`).
+   */
+  skip(why: string, line: number): void {
+    this.counts.lines++;
+    this.#malformed(line, why);
+  }
+
+  /**
    * Throws when the file held no ConceptNet edge at all: no data lines, no line that decided the
    * format, or every data line malformed (a file of another kind with 4 or 5 columns).
    */
   finish(): void {
     const c = this.counts;
     if (c.lines === c.blank) throw new Error("the file has no data lines");
-    if (c.format === null) throw new Error(undetectedMessage(this.#undetected));
+    // Every data line unreadable (a binary file) decided no format: say why, not "0 lines".
+    if (c.format === null && this.#undetected > 0) throw new Error(undetectedMessage(this.#undetected));
     if (c.malformed === c.lines - c.blank) {
       const first = c.malformedSamples[0];
       throw new Error(
-        `none of its ${c.malformed} data lines is a ConceptNet edge in the ${c.format} format` +
+        `none of its ${c.malformed} data lines is a ConceptNet edge` +
+          (c.format === null ? "" : ` in the ${c.format} format`) +
           (first ? ` (line ${first.line}: ${first.reason})` : ""),
       );
     }

@@ -18,7 +18,7 @@
  */
 import { logToStderr } from "../util/stdio.ts";
 import { ConceptMatcher } from "../data/concept_matcher.ts";
-import { loadConceptNet } from "../data/conceptnet.ts";
+import { formatSkippedLines, loadConceptNet } from "../data/conceptnet.ts";
 import { conceptHygiene } from "../data/concept_fields.ts";
 import type { ConceptGraph } from "../data/conceptnet_graph.ts";
 import { type CurriculumStage, curriculumStages, evenBoundaries } from "./curriculum.ts";
@@ -39,6 +39,11 @@ export interface MaskingContext {
   alwaysMatch?: boolean;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * Warnings, such as the count of malformed ConceptNet lines skipped (default: stderr, even when
+   * `log` is quiet: skipping is never silent).
+   */
+  warn?: (line: string) => void;
 }
 
 /** A strategy ready to mask. */
@@ -73,9 +78,12 @@ export async function prepareMasking(
   let matcher: ConceptMatcher | null = null;
   if (needs.concepts || context.alwaysMatch) {
     const start = performance.now();
-    ({ graph } = await loadConceptNet(settings.conceptnet, {
+    const loaded = await loadConceptNet(settings.conceptnet, {
       keepExcludedRelations: settings.keep_excluded_relations,
-    }));
+    });
+    graph = loaded.graph;
+    const skipped = formatSkippedLines(loaded.report);
+    if (skipped !== null) (context.warn ?? logToStderr)(skipped);
     if (graph.conceptCount === 0) {
       throw new Error(`Cannot mask concepts: ${settings.conceptnet} has no English concepts`);
     }

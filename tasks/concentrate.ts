@@ -16,6 +16,7 @@ import {
   concentrationJob,
 } from "../data/concentrate/settings.ts";
 import { formatBytes } from "../data/concentrate/size.ts";
+import { CONCEPTNET_LINES_HELP } from "../data/conceptnet.ts";
 
 /** The command's own options: the sharded modes and the output format. */
 export interface ConcentrateCommandOptions {
@@ -35,7 +36,9 @@ export const CONCENTRATE_COMMAND: CommandSpec<ConcentrateSettings, ConcentrateCo
     "random.txt (a seeded random control of the same size within one unit) and report.json to --out.\n" +
     "Sizes: B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB. --shard i/n scans the corpus\n" +
     "files whose index modulo n is i and writes a partial; --merge combines the partials of shards\n" +
-    "0..n-1 into the same bytes one process writes. The output does not depend on --workers.",
+    "0..n-1 into the same bytes one process writes. The output does not depend on --workers, which\n" +
+    "is at most the machine's cores (each worker holds its own matcher, about 150 MB).\n" +
+    CONCEPTNET_LINES_HELP,
   settings: CONCENTRATE_SETTINGS,
   options: defineSettings<ConcentrateCommandOptions>()(
     "concentrate",

@@ -5,6 +5,7 @@
  */
 import { type CommandRun, type CommandSpec, runCommand } from "../config/command.ts";
 import { type JsonOption, jsonOption } from "../config/options.ts";
+import { CONCEPTNET_LINES_HELP } from "../data/conceptnet.ts";
 import { formatMasksReport, inspectMasking, MASKS_SETTINGS, type MasksSettings } from "../masking/inspect.ts";
 
 /** `deno task masks`. */
@@ -14,7 +15,7 @@ export const MASKS_COMMAND: CommandSpec<MasksSettings, JsonOption> = {
     "with statistics",
   details: "In the shown sequences [x] became [MASK], {x->y} a random id, <x> is predicted but kept.\n" +
     "For curriculum, concept frequencies are counted over the sequences read and --step picks the stage\n" +
-    "through --boundaries.",
+    "through --boundaries.\n" + CONCEPTNET_LINES_HELP,
   settings: MASKS_SETTINGS,
   options: jsonOption("masks", "print the report as one JSON line"),
   configFile: true,

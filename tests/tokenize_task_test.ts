@@ -100,7 +100,9 @@ Deno.test("tokenize reports a missing file, a bad gzip, bad UTF-8 and a bad voca
         [[badGzip], new RegExp(`Cannot read input "${badGzip}": not a valid gzip stream`)],
         [
           [badText],
-          new RegExp(`Cannot read input "${badText}": not valid UTF-8 \\(somewhere after line 0\\)`),
+          new RegExp(
+            `Cannot read input "${badText}": not valid UTF-8 on line 1 \\(byte 3 of the line is 0xFF\\); expected UTF-8 text`,
+          ),
         ],
         [
           ["--vocab", badVocab, "-"],

@@ -281,6 +281,11 @@ export function formatReport(r: ConcentrateReport): string {
     const edges = r.top_edges.slice(0, 5).map((e) => `${e.head} ${e.relation} ${e.tail} (${e.units})`);
     lines.push(`  top edges: ${edges.join(", ")}`);
   }
+  // Repeated here because a merge or a cached result loads no ConceptNet, so prints no warning.
+  const info = r.inputs.scorer_info;
+  if (typeof info?.malformed === "number" && info.malformed > 0) {
+    lines.push(`  ConceptNet: skipped ${info.malformed} malformed of its ${info.lines} lines`);
+  }
   const shards = r.options.shards > 1 ? `, ${r.options.shards} shards` : "";
   lines.push(
     `  ${r.elapsed_s.toFixed(1)} s (loading ConceptNet ${r.load_s.toFixed(1)} s), ${

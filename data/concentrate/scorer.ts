@@ -15,7 +15,8 @@
  * ```
  * @module
  */
-import { loadConceptNet } from "../conceptnet.ts";
+import { logToStderr } from "../../util/stdio.ts";
+import { formatSkippedLines, loadConceptNet } from "../conceptnet.ts";
 import { ConceptGraph } from "../conceptnet_graph.ts";
 import { ConceptMatcher } from "../concept_matcher.ts";
 import { ConceptScorer, type ScoreKind } from "../concept_score.ts";
@@ -55,13 +56,19 @@ export interface ScorerSpec {
 }
 
 /**
- * Loads the ConceptNet file of `spec` with its relation filter. Throws one line when no English
- * edge is left (nothing could ever score).
+ * Loads the ConceptNet file of `spec` with its relation filter; `warn` hears the count of skipped
+ * malformed lines when there are any (default: stderr, so every command that scores says so). Throws
+ * one line when no English edge is left (nothing could ever score).
  */
-export async function loadScoringGraph(spec: ScorerSpec): Promise<{ graph: ConceptGraph; info: ScorerInfo }> {
+export async function loadScoringGraph(
+  spec: ScorerSpec,
+  warn: (line: string) => void = logToStderr,
+): Promise<{ graph: ConceptGraph; info: ScorerInfo }> {
   const { graph, report } = await loadConceptNet(spec.conceptnet, {
     keepExcludedRelations: spec.keepExcludedRelations ?? false,
   });
+  const skipped = formatSkippedLines(report);
+  if (skipped !== null) warn(skipped);
   if (graph.edgeCount === 0) {
     throw new Error(
       `Cannot use ConceptNet file ${spec.conceptnet}: it has no English edges to score with ` +

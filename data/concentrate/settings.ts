@@ -35,9 +35,12 @@ export interface ConcentrateSettings extends ConceptSettings, SelectionSettings 
   alpha: number | null;
   /** Seed of the random control. */
   seed: number;
-  /** Scoring threads: 1 scores inline, more start Deno Workers. */
+  /** Scoring threads: 1 scores inline, more start Deno Workers; at most the machine's cores. */
   workers: number;
 }
+
+/** The cores Deno may run on here: the most scoring threads, and their default. */
+const CORES = navigator.hardwareConcurrency || 1;
 
 /** The settings of a concentration. */
 export const CONCENTRATE_SETTINGS: SettingsSpec<ConcentrateSettings> = defineSettings<ConcentrateSettings>()(
@@ -53,16 +56,24 @@ export const CONCENTRATE_SETTINGS: SettingsSpec<ConcentrateSettings> = defineSet
     ),
     ...SELECTION_FIELDS,
     seed: z.number().int().min(0).lt(2 ** 32).default(1).describe("seed of the random control"),
-    workers: z.number().int().positive().default(navigator.hardwareConcurrency || 1).describe(
-      "scoring threads (Deno Workers); 1 scores inline; the output does not depend on it",
+    workers: z.number().int().positive().default(CORES).describe(
+      "scoring threads (Deno Workers, about 150 MB each), at most the cores; 1 scores inline; " +
+        "the output does not depend on it",
     ),
   }).strict(),
   {
     exclusive: [["budget", "alpha"]],
-    check: (_s, { given, name }) =>
-      given.has("corpus") && !given.has("budget") && !given.has("alpha")
-        ? `give ${name("budget")} SIZE (such as 50MB) or ${name("alpha")} X for ${name("corpus")}`
-        : null,
+    check: (s, { given, name }) => {
+      if (given.has("corpus") && !given.has("budget") && !given.has("alpha")) {
+        return `give ${name("budget")} SIZE (such as 50MB) or ${name("alpha")} X for ${name("corpus")}`;
+      }
+      // More threads than cores only add memory (each holds its own matcher) and contention.
+      if (s.workers > CORES) {
+        const flag = name("workers");
+        return `${flag} must be at most ${CORES} on this machine (${CORES} cores), got ${s.workers}`;
+      }
+      return null;
+    },
   },
 );
 
