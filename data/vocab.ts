@@ -11,7 +11,6 @@
  * ```
  * @module
  */
-import { isFile } from "../util/files.ts";
 import { DEFAULT_VOCAB } from "./samples.ts";
 
 /** The prefix of WordPiece continuation pieces. */
@@ -139,19 +138,4 @@ export async function loadVocab(path: string = DEFAULT_VOCAB): Promise<Vocab> {
     throw new Error(`Cannot load vocab "${path}": ${reason}`);
   }
   return parseVocab(text, path);
-}
-
-/**
- * The vocabulary of a model directory: its own `vocab.txt`, else the shipped bert-base-uncased one
- * (`shipped: true`, for the caller to say so).
- *
- * @example
- * ```ts
- * import { modelVocabPath } from "./vocab.ts";
- * const { path, shipped } = await modelVocabPath("out/runs/my-run/checkpoint");
- * ```
- */
-export async function modelVocabPath(dir: string): Promise<{ path: string; shipped: boolean }> {
-  const own = `${dir}/vocab.txt`;
-  return await isFile(own) ? { path: own, shipped: false } : { path: DEFAULT_VOCAB, shipped: true };
 }

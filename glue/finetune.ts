@@ -97,8 +97,26 @@ export interface RunResult {
   readonly steps: number;
   /** Mean training loss over the last tenth of the steps. */
   readonly loss: number;
+  /** Mean training loss over every step (HuggingFace's `train_loss`). */
+  readonly trainLoss: number;
+  /** Training examples per epoch (this seed's sample when capped). */
+  readonly trainExamples: number;
+  /** Wall time of training alone, in seconds. */
+  readonly trainSeconds: number;
+  /** Mean loss per dev example of every dev set: cross-entropy, or squared error for STS-B. */
+  readonly devLoss: Readonly<Partial<Record<GlueDevSetName, number>>>;
   /** Wall time of training and evaluation, in seconds. */
   readonly wallSeconds: number;
+}
+
+/** What {@linkcode TaskFineTuner.evaluate} gives. */
+export interface DevEvaluation {
+  /** Dev metrics (fractions) of every dev set. */
+  readonly metrics: DevMetrics;
+  /** Dev predictions per set: class ids, or scores for STS-B. */
+  readonly predictions: Partial<Record<GlueDevSetName, Float64Array>>;
+  /** Mean loss per dev example of every dev set: cross-entropy, or squared error for STS-B. */
+  readonly devLoss: Partial<Record<GlueDevSetName, number>>;
 }
 
 /** The model and optimizer state of one seed. */
@@ -204,7 +222,7 @@ export class TaskFineTuner<T> {
       ...this.#options.progress,
     });
     const tail = Math.max(1, Math.ceil(steps / 10));
-    let tailLoss = 0, ema = NaN;
+    let tailLoss = 0, lossSum = 0, ema = NaN;
     let next = trainingBatch(train, batchRows(0), this.sets.seq);
     for (let s = 0; s < steps; s++) {
       const pending = trainer.trainStep(next, schedule.lr(s));
@@ -216,12 +234,14 @@ export class TaskFineTuner<T> {
         const where = `step ${s + 1} of ${steps} (loss ${loss}, lr ${formatLr(settings.lr)})`;
         throw new Error(`Fine-tuning ${this.sets.task} diverged at ${where}: lower --lr`);
       }
+      lossSum += loss;
       if (s >= steps - tail) tailLoss += loss;
       ema = Number.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
       bar.update(s + 1, `loss ${ema.toFixed(4)}  epoch ${order.epochAt(s + 1).toFixed(2)}`);
     }
     bar.stop(`loss ${(tailLoss / tail).toFixed(4)}`);
-    const { metrics, predictions } = await this.evaluate();
+    const trainSeconds = (performance.now() - start) / 1000;
+    const { metrics, predictions, devLoss } = await this.evaluate();
     const score = taskScore(this.sets.task, metrics);
     const wallSeconds = (performance.now() - start) / 1000;
     this.#log(
@@ -236,22 +256,27 @@ export class TaskFineTuner<T> {
       predictions,
       steps,
       loss: tailLoss / tail,
+      trainLoss: lossSum / steps,
+      trainExamples: n,
+      trainSeconds,
+      devLoss,
       wallSeconds,
     };
   }
 
-  /** The current model's metrics and predictions on every dev set. */
-  async evaluate(): Promise<
-    { metrics: DevMetrics; predictions: Partial<Record<GlueDevSetName, Float64Array>> }
-  > {
+  /** The current model's metrics, predictions and mean loss on every dev set. */
+  async evaluate(): Promise<DevEvaluation> {
     const metrics: DevMetrics = {};
     const predictions: Partial<Record<GlueDevSetName, Float64Array>> = {};
+    const devLoss: Partial<Record<GlueDevSetName, number>> = {};
     for (const { set, data } of this.sets.dev) {
-      const p = await this.predict(data, `${set} dev`);
-      predictions[set] = p;
-      metrics[set] = evaluateDevSet(set, p, data.targets ?? data.labels!);
+      const gold = data.targets ?? data.labels!;
+      const p = await this.#infer(data, `${set} dev`, gold);
+      predictions[set] = p.predictions;
+      devLoss[set] = p.loss;
+      metrics[set] = evaluateDevSet(set, p.predictions, gold);
     }
-    return { metrics, predictions };
+    return { metrics, predictions, devLoss };
   }
 
   /**
@@ -259,10 +284,23 @@ export class TaskFineTuner<T> {
    * `torch.argmax`), or the regression head's scores, one per example.
    */
   async predict(data: EncodedSet, what: string): Promise<Float64Array> {
+    return (await this.#infer(data, what)).predictions;
+  }
+
+  /**
+   * Predictions on `data` and, given `gold`, the mean loss per example in float64: cross-entropy of
+   * the logits, or the squared error of the regression head, as the training losses are.
+   */
+  async #infer(
+    data: EncodedSet,
+    what: string,
+    gold?: ArrayLike<number>,
+  ): Promise<{ predictions: Float64Array; loss: number }> {
     const ops = this.ops;
     const model = this.model;
     const B = this.#options.batch, L = this.sets.numLabels;
     const out = new Float64Array(data.n);
+    let lossSum = 0;
     const batches = Math.ceil(data.n / B);
     const label = what.startsWith(this.sets.task) ? what : `${this.sets.task} ${what}`;
     const bar = new Progress({ label, total: data.n, unit: "examples", ...this.#options.progress });
@@ -271,11 +309,15 @@ export class TaskFineTuner<T> {
       model.setBatch(batch);
       model.forward(0, false);
       const logits = await ops.read(model.logits());
-      for (let b = 0; b < valid; b++) out[k * B + b] = L === 1 ? logits[b]! : argmax(logits, b * L, L);
+      for (let b = 0; b < valid; b++) {
+        const i = k * B + b;
+        out[i] = L === 1 ? logits[b]! : argmax(logits, b * L, L);
+        if (gold) lossSum += exampleLoss(logits, b * L, L, gold[i]!);
+      }
       bar.update(k * B + valid);
     }
     bar.stop();
-    return out;
+    return { predictions: out, loss: gold ? lossSum / data.n : NaN };
   }
 
   /** A host copy of the current parameters (to come back to the best run later). */
@@ -328,6 +370,26 @@ export function argmax(values: ArrayLike<number>, from: number, count: number): 
   let best = 0;
   for (let c = 1; c < count; c++) if (values[from + c]! > values[from + best]!) best = c;
   return best;
+}
+
+/**
+ * One example's loss from its `count` outputs at `values[from ..]`: the squared error against
+ * `target` for one output (regression), else the cross-entropy of the softmax at class `target`.
+ *
+ * @example
+ * ```ts
+ * import { exampleLoss } from "./finetune.ts";
+ * exampleLoss([0, 0], 0, 2, 1); // Math.LN2
+ * exampleLoss([2.5], 0, 1, 3); // 0.25
+ * ```
+ */
+export function exampleLoss(values: ArrayLike<number>, from: number, count: number, target: number): number {
+  if (count === 1) return (values[from]! - target) ** 2;
+  let max = -Infinity;
+  for (let c = 0; c < count; c++) max = Math.max(max, values[from + c]!);
+  let sum = 0;
+  for (let c = 0; c < count; c++) sum += Math.exp(values[from + c]! - max);
+  return max + Math.log(sum) - values[from + target]!;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * GLUE, whole: the task table and TSV readers, encoding into fixed-shape batches, seeded sampling,
  * fine-tuning on any backend, the official metrics, task scores and the three aggregates, dev
- * prediction and GLUE-server submission files, `results.json`/`results.md`, and
+ * prediction and GLUE-server submission files, `results.json`/`results.md`/`all_results.json`, and
  * {@linkcode runGlue}, which does it all for a checkpoint.
  *
  * @example
@@ -22,6 +22,7 @@ export * from "./metrics.ts";
 export * from "./aggregate.ts";
 export * from "./predictions.ts";
 export * from "./results.ts";
+export * from "./all_results.ts";
 export * from "./zip.ts";
 export * from "./sampling.ts";
 export * from "./encode.ts";

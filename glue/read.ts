@@ -5,7 +5,10 @@
  * `diagnostic/diagnostic.tsv` or `AX/test.tsv`.
  *
  * Like the reference readers, lines are split on tabs only and quotes are never interpreted
- * (MRPC, RTE, QNLI and STS-B hold unbalanced double quotes); texts are kept byte for byte.
+ * (MRPC, RTE, QNLI and STS-B hold unbalanced double quotes); texts are kept byte for byte. Unlike
+ * them, nothing is skipped unseen: line 1 must be the file's header where download_glue_data.py
+ * writes one (every file but CoLA train/dev) and a row where it does not, and a row must have the
+ * file's columns; else the read fails naming the file, the line and what was expected.
  *
  * @example
  * ```ts
@@ -84,7 +87,7 @@ export interface GlueFile {
  * ```
  * @throws {RangeError} for an unknown task, or a split the task does not have.
  * @throws {Error} one line naming the missing folder or file and the expected layout, or the
- * file and line of a malformed row or an unknown label.
+ * file and line of a missing or unexpected header, a malformed row or an unknown label.
  */
 export async function readGlue(
   dir: string,
@@ -93,6 +96,12 @@ export async function readGlue(
 ): Promise<GlueFile> {
   const t = glueTask(task);
   return await readGlueFile(await findGlueFile(dir, t, split), t.name, split);
+}
+
+/** Options of {@linkcode readGlueFile}. */
+export interface ReadGlueOptions {
+  /** Stop after this many examples (to check a file's start cheaply); default: read them all. */
+  maxRows?: number;
 }
 
 /**
@@ -105,12 +114,14 @@ export async function readGlue(
  * const qqp = await readGlueFile("data/glue/QQP/dev_first9.tsv", "QQP", "dev");
  * console.log(qqp.counts.rows); // 9
  * ```
- * @throws {Error} naming the file when it is missing, and the line of a malformed row or label.
+ * @throws {Error} naming the file when it is missing, and the line of a missing or unexpected
+ * header, a row with too few or too many columns, or an unknown label.
  */
 export async function readGlueFile(
   path: string,
   task: GlueTaskName | string,
   split: GlueSplit,
+  options: ReadGlueOptions = {},
 ): Promise<GlueFile> {
   const t = glueTask(task);
   checkSplit(t, split);
@@ -118,8 +129,12 @@ export async function readGlueFile(
     throw new Error(`Cannot read GLUE file "${path}": not found; expected a ${t.name} ${split} TSV file`);
   }
   const parser = new RowParser(t, split, path);
+  const maxRows = options.maxRows ?? Infinity;
   let lineNumber = 0;
-  for await (const line of readTextLines(path, { label: "GLUE file" })) parser.push(line, ++lineNumber);
+  for await (const line of readTextLines(path, { label: "GLUE file" })) {
+    if (parser.rows >= maxRows) break;
+    parser.push(line, ++lineNumber);
+  }
   return parser.finish();
 }
 
@@ -181,15 +196,20 @@ export async function findGlueFile(dir: string, task: GlueTask, split: GlueSplit
   );
 }
 
+/** A row's label or score, or what is wrong with its target cell. */
+type Target = { label?: number; score?: number } | { problem: string };
+
 /** Turns lines into examples for one task/split layout; one instance per file. */
 class RowParser {
   readonly #task: GlueTask;
   readonly #split: GlueSplit;
   readonly #path: string;
   readonly #layout: GlueLayout;
+  readonly #columns: readonly string[];
   readonly #minColumns: number;
+  readonly #maxColumns: number;
   readonly #readTextB: (fields: string[]) => string | undefined;
-  readonly #readTarget: (fields: string[], line: number) => { label?: number; score?: number };
+  readonly #readTarget: (fields: string[]) => Target;
   readonly #examples: GlueExample[] = [];
   readonly #skippedLines: number[] = [];
   #header: string[] | undefined;
@@ -200,7 +220,11 @@ class RowParser {
     this.#path = path;
     const layout = isTestSplit(split) ? task.test : task.labeled;
     this.#layout = layout;
+    this.#columns = task.columns[split]!;
     this.#minColumns = minColumns(layout);
+    // A cell past the last column means a tab inside a text: the text would be cut there. MNLI's
+    // label is "the last column" and QQP keeps the reference's reading, so both read by position.
+    this.#maxColumns = layout.label === "last" || task.skipMalformed ? Infinity : this.#columns.length;
     this.#readTextB = match(task.input)
       .with("single", () => () => undefined)
       .with("pair", () => (fields: string[]) => fields[layout.textB!]!)
@@ -211,6 +235,7 @@ class RowParser {
   push(line: string, lineNumber: number): void {
     if (lineNumber === 1 && line.startsWith("\uFEFF")) line = line.slice(1);
     if (lineNumber === 1 && this.#layout.header) {
+      this.#checkHeader(line);
       this.#header = line.split("\t");
       return;
     }
@@ -224,11 +249,23 @@ class RowParser {
         this.#skippedLines.push(lineNumber);
         return;
       }
-      this.#fail(
+      this.#failRow(
         lineNumber,
-        `has ${fields.length} column(s), expected at least ${this.#minColumns} for ${this.#task.name} ${this.#split}`,
+        line,
+        `has ${fields.length} column(s), expected at least ${this.#minColumns} for ${this.#what()}`,
       );
     }
+    if (fields.length > this.#maxColumns) {
+      this.#failRow(
+        lineNumber,
+        line,
+        `has ${fields.length} column(s), expected ${this.#maxColumns} for ${this.#what()} (${
+          this.#columns.join(", ")
+        }): a tab inside a text?`,
+      );
+    }
+    const target = this.#readTarget(fields);
+    if ("problem" in target) this.#failRow(lineNumber, line, target.problem);
     const index = this.#layout.index === undefined ? undefined : fields[this.#layout.index]!;
     const row = this.#examples.length;
     const example: GlueExample = {
@@ -236,10 +273,15 @@ class RowParser {
       ...(index === undefined ? {} : { index }),
       textA: fields[this.#layout.textA]!,
       ...optional("textB", this.#readTextB(fields)),
-      ...this.#readTarget(fields, lineNumber),
+      ...target,
       line: lineNumber,
     };
     this.#examples.push(example);
+  }
+
+  /** Examples so far. */
+  get rows(): number {
+    return this.#examples.length;
   }
 
   finish(): GlueFile {
@@ -257,38 +299,77 @@ class RowParser {
     };
   }
 
-  #targetReader(
-    column: number | "last",
-  ): (fields: string[], line: number) => { label?: number; score?: number } {
+  /**
+   * Line 1 must name the columns read where download_glue_data.py's header does: skipping it
+   * unseen would drop the first example of a file that has no header. Columns not read may be
+   * named otherwise (copies differ in MNLI's parse columns, say).
+   */
+  #checkHeader(line: string): void {
+    const cells = line.split("\t").map((c) => c.trim());
+    const expected = this.#columns;
+    const at = (names: readonly string[], column: number | "last") =>
+      column === "last" ? names.at(-1) : names[column];
+    const read = [this.#layout.index, this.#layout.textA, this.#layout.textB, this.#layout.label]
+      .filter((c) => c !== undefined);
+    if (read.every((c) => at(cells, c) === at(expected, c))) return;
+    this.#fail(
+      1,
+      `is not the ${this.#what()} header: found ${quoteLine(line)}, expected ${
+        JSON.stringify(expected.join("\t"))
+      } (download_glue_data.py layout)`,
+    );
+  }
+
+  /** Fails on a row; on line 1 of a file without a header, says that the row may be one. */
+  #failRow(lineNumber: number, line: string, what: string): never {
+    if (lineNumber === 1 && !this.#layout.header) {
+      this.#fail(
+        1,
+        `${what}: ${this.#what()} files have no header, so line 1 must be a row (${
+          this.#columns.join(", ")
+        }), found ${quoteLine(line)}`,
+      );
+    }
+    this.#fail(lineNumber, what);
+  }
+
+  #targetReader(column: number | "last"): (fields: string[]) => Target {
     const cell = (fields: string[]) => fields[column === "last" ? fields.length - 1 : column]!.trim();
     return match(this.#task.output)
       .with({ type: "classification" }, ({ labels }) => {
         const ids = new Map(labels.map((l, i) => [l, i]));
-        return (fields: string[], line: number) => {
+        return (fields: string[]): Target => {
           const label = ids.get(cell(fields));
-          if (label === undefined) {
-            this.#fail(
-              line,
-              `unknown label "${cell(fields)}" for ${this.#task.name}, expected one of ${labels.join(", ")}`,
-            );
-          }
-          return { label };
+          if (label !== undefined) return { label };
+          return {
+            problem: `unknown label "${cell(fields)}" for ${this.#task.name}, expected one of ${
+              labels.join(", ")
+            }`,
+          };
         };
       })
-      .with({ type: "regression" }, ({ min, max }) => (fields: string[], line: number) => {
+      .with({ type: "regression" }, ({ min, max }) => (fields: string[]): Target => {
         const raw = cell(fields);
         const score = raw === "" ? NaN : Number(raw);
-        if (!(score >= min && score <= max)) {
-          this.#fail(line, `score "${raw}" for ${this.#task.name} is not a number in [${min}, ${max}]`);
-        }
-        return { score };
+        if (score >= min && score <= max) return { score };
+        return { problem: `score "${raw}" for ${this.#task.name} is not a number in [${min}, ${max}]` };
       })
       .exhaustive();
+  }
+
+  /** "SST-2 train". */
+  #what(): string {
+    return `${this.#task.name} ${this.#split}`;
   }
 
   #fail(line: number, what: string): never {
     throw new Error(`Cannot read GLUE file "${this.#path}": line ${line} ${what}`);
   }
+}
+
+/** A line for a message: JSON-quoted (tabs show as \t), cut after 60 characters. */
+function quoteLine(line: string): string {
+  return JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line);
 }
 
 /** The fewest columns a row needs; a `"last"` label must come after the texts. */

@@ -36,6 +36,20 @@ import { GLUE_TASKS } from "./tasks.ts";
 /** Fine-tuning settings as recorded (learning rate, batch size, epochs, ...). */
 export type Hyperparameters = Readonly<Record<string, string | number | boolean>>;
 
+/** What one run's training measured; `all_results.json`'s `train_*` keys come from these. */
+export interface TrainStats {
+  /** Mean training loss over every step. */
+  readonly loss: number;
+  /** Optimizer steps taken. */
+  readonly steps: number;
+  /** Training examples per epoch (the seed's own sample when capped). */
+  readonly examples: number;
+  /** Epochs over them (may be fractional). */
+  readonly epochs: number;
+  /** Wall time of training alone, in seconds. */
+  readonly seconds: number;
+}
+
 /** The dev metrics of one fine-tuning run. */
 export interface SeedRun {
   /** The run's seed. */
@@ -46,6 +60,10 @@ export interface SeedRun {
   readonly wallSeconds?: number;
   /** Its dev predictions per dev set (class ids, or scores for STS-B), for paired comparisons. */
   readonly predictions?: Partial<Record<GlueDevSetName, readonly number[]>>;
+  /** Mean loss per dev example of each dev set: cross-entropy, or squared error for STS-B. */
+  readonly devLoss?: Partial<Record<GlueDevSetName, number>>;
+  /** What training measured (absent when only evaluating). */
+  readonly train?: TrainStats;
 }
 
 /** A run with its task score. */

@@ -2,8 +2,9 @@
  * GLUE from a checkpoint to files: every task whose files are found (or those named) is fine-tuned
  * over the learning-rate grid and seeds (or, with `eval_only`, evaluated as it is), scored on its
  * dev sets with the official metrics, its test sets predicted, and `results.json`, `results.md`,
- * `predictions/`, `submission/` and `submission.zip` written to `out`. Every input is checked
- * before the first file is written.
+ * `all_results.json` (HuggingFace's names), `predictions/`, `submission/` and `submission.zip`
+ * written to `out`. Every input is checked before the first file is written: each file's
+ * existence, header and first row (a bad row further down fails when its task's turn comes).
  *
  * @example
  * ```ts
@@ -17,15 +18,20 @@
 import { logToStderr } from "../util/stdio.ts";
 import { UsageError } from "../config/errors.ts";
 import { readBertConfig } from "../core/bert/config.ts";
-import { loadBertClassifierDir, type LoadedBertClassifier } from "../core/checkpoint/bert_dir.ts";
+import {
+  bertDirVocabPath,
+  loadBertClassifierDir,
+  type LoadedBertClassifier,
+} from "../core/checkpoint/bert_dir.ts";
+import { namesInBrief } from "../core/checkpoint/hf_names.ts";
 import { type BackendName, Gpu } from "../core/device.ts";
 import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
 import { SAMPLE_GLUE } from "../data/samples.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
-import { modelVocabPath } from "../data/vocab.ts";
 import { isFile, requireDirectory } from "../util/files.ts";
 import { outputPath, timestamp } from "../util/output.ts";
 import { formatAggregates } from "./aggregate.ts";
+import { writeAllResults } from "./all_results.ts";
 import { formatLr } from "./finetune.ts";
 import { GLUE_METRIC_LABELS } from "./metrics.ts";
 import { writeSubmissionZip } from "./predictions.ts";
@@ -33,7 +39,7 @@ import type { ProgressOptions } from "../util/progress.ts";
 import { buildResults, type GlueResults, type GlueTaskResult, writeResults } from "./results.ts";
 import { GLUE_SCORED_TASKS, glueDevSets, type GlueScoredTask } from "./sets.ts";
 import { GLUE_SETTINGS, type GlueSettings, SAMPLE_CAPS } from "./settings.ts";
-import { findTaskFiles, loadTaskSets, type TaskFiles } from "./task_data.ts";
+import { checkTaskFiles, findTaskFiles, loadTaskSets, type TaskFiles } from "./task_data.ts";
 import { runGlueTask } from "./task_runner.ts";
 import { GLUE_TASKS, glueOutputSize } from "./tasks.ts";
 
@@ -114,16 +120,19 @@ export async function runGlue(
     if (reported.has(c)) return;
     reported.add(c);
     if (c.initialized.length > 0) {
-      log(`glue: not in the checkpoint, newly initialized for fine-tuning: ${c.initialized.join(", ")}`);
+      log(`glue: not in the checkpoint, newly initialized for fine-tuning: ${namesInBrief(c.initialized)}`);
     }
     for (const w of c.warnings) log(`glue: ${plan.task}: ${w}`);
   };
   // Every model is checked before anything runs.
-  for (const plan of config.eval_only ? plans : plans.slice(0, 1)) report(plan, await checkpoint(plan));
+  for (const plan of config.eval_only ? plans : plans.slice(0, 1)) {
+    report(plan, await checkpoint(plan));
+    await bertDirVocabPath(plan.model);
+  }
   const tokenizers = new Map<string, Promise<{ tok: BertTokenizer; path: string }>>();
   const tokenizer = (dir: string) => {
     let t = tokenizers.get(dir);
-    if (!t) tokenizers.set(dir, t = loadTokenizer(dir, log));
+    if (!t) tokenizers.set(dir, t = loadTokenizer(dir));
     return t;
   };
 
@@ -209,6 +218,7 @@ export async function runGlue(
     done.push(result);
     results = buildResults({ model: modelDir, tasks: done, created: results.created });
     await writeResults(out, results);
+    await writeAllResults(out, results);
   }
 
   if (submissions > 0) {
@@ -221,7 +231,7 @@ export async function runGlue(
       log(`glue: ${w.name}.tsv has ${w.rows} rows, the official test set ${w.expected}`);
     }
   }
-  log(`glue: wrote ${out}/results.json and ${out}/results.md`);
+  log(`glue: wrote ${out}/results.json, ${out}/results.md and ${out}/all_results.json`);
   return results;
 }
 
@@ -280,15 +290,19 @@ async function planTasks(
       skipped.push(`${task} (no ${model}/)`);
       continue;
     }
+    let files: TaskFiles;
     try {
-      plans.push({ task, model, files: await findTaskFiles(data, task, { train: !config.eval_only }) });
+      files = await findTaskFiles(data, task, { train: !config.eval_only });
     } catch (error) {
       const message = (error as Error).message;
       if (explicit || !/not found/.test(message)) throw error;
       skipped.push(
         `${task} (${message.replace(/^Cannot read GLUE task \S+( \S+)?: /, "").replace(/; expected.*/, "")})`,
       );
+      continue;
     }
+    await checkTaskFiles(files);
+    plans.push({ task, model, files });
   }
   if (skipped.length > 0) log(`glue: skipping ${skipped.join("; ")}`);
   if (plans.length === 0) {
@@ -313,12 +327,8 @@ async function planTasks(
   return plans;
 }
 
-/** The model directory's `vocab.txt`, or the shipped one; says which. */
-async function loadTokenizer(
-  dir: string,
-  log: (line: string) => void,
-): Promise<{ tok: BertTokenizer; path: string }> {
-  const { path, shipped } = await modelVocabPath(dir);
-  if (shipped) log(`glue: "${dir}" has no vocab.txt; using the shipped bert-base-uncased vocab ${path}`);
+/** The model directory's own `vocab.txt`, read. */
+async function loadTokenizer(dir: string): Promise<{ tok: BertTokenizer; path: string }> {
+  const path = await bertDirVocabPath(dir);
   return { tok: await BertTokenizer.load(path), path };
 }

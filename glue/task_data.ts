@@ -15,8 +15,8 @@
  * ```
  * @module
  */
-import { findGlueFile, readGlueFile } from "./read.ts";
-import { GLUE_TASKS, glueOutputSize, type GlueSplit, type GlueTaskName } from "./tasks.ts";
+import { findGlueFile, type GlueFile, readGlueFile } from "./read.ts";
+import { GLUE_TASKS, glueOutputSize, type GlueSplit, type GlueTaskName, isTestSplit } from "./tasks.ts";
 import type { BertTokenizer } from "../data/tokenizer.ts";
 import { type EncodedSet, encodeExamples, sequenceLength } from "./encode.ts";
 import type { TaskSets } from "./finetune.ts";
@@ -81,6 +81,27 @@ export async function findTaskFiles(
   return { task, train, dev, test };
 }
 
+/**
+ * Reads the start of each of a task's files, its header and first row, so that a file without its
+ * header, an empty file or a bad first row fails before any task runs rather than after the tasks
+ * before it; a bad row further down fails when the task's turn comes.
+ *
+ * @throws {Error} one line naming the file, the line and what was expected.
+ */
+export async function checkTaskFiles(files: TaskFiles): Promise<void> {
+  const all = [
+    ...(files.train === null
+      ? []
+      : [{ path: files.train, task: files.task, split: "train" as const, action: "fine-tune" }]),
+    ...files.dev.map((d) => ({ path: d.path, task: files.task, split: d.split, action: "evaluate" })),
+    ...files.test.map((t) => ({ path: t.path, task: t.task, split: t.split, action: "predict" })),
+  ];
+  for (const f of all) {
+    const file = await readGlueFile(f.path, f.task, f.split, { maxRows: 1 });
+    if (file.examples.length === 0) throw new Error(`Cannot ${f.action} ${f.task}: ${describeEmpty(file)}`);
+  }
+}
+
 /** Caps and lengths of {@linkcode loadTaskSets}. */
 export interface LoadTaskOptions {
   /** Longest encoding, special tokens included (`--max-length`). */
@@ -103,14 +124,18 @@ export async function loadTaskSets(
   options: LoadTaskOptions,
 ): Promise<{ sets: TaskSets; summary: string }> {
   const task = files.task;
-  const readExamples = async (path: string, t: GlueTaskName, split: GlueSplit) =>
-    (await readGlueFile(path, t, split)).examples;
+  // An empty file is an error for every split: a test file too, as the GLUE server would refuse
+  // an empty submission.
+  const readExamples = async (path: string, t: GlueTaskName, split: GlueSplit, action: string) => {
+    const file = await readGlueFile(path, t, split);
+    if (file.examples.length === 0) throw new Error(`Cannot ${action}: ${describeEmpty(file)}`);
+    return file.examples;
+  };
   const parts: string[] = [];
   let train: EncodedSet | null = null;
   let trainRows: Map<number, Int32Array> | undefined;
   if (files.train !== null) {
-    const all = await readExamples(files.train, task, "train");
-    if (all.length === 0) throw new Error(`Cannot fine-tune ${task}: "${files.train}" has no examples`);
+    const all = await readExamples(files.train, task, "train", `fine-tune ${task}`);
     const cap = options.maxTrainExamples;
     const seeds = options.seeds ?? [];
     // Sampled before tokenizing: a capped run does not pay for the whole file (SST-2: 67k rows).
@@ -130,8 +155,14 @@ export async function loadTaskSets(
       );
     }
   }
-  const readCapped = async (path: string, t: GlueTaskName, split: GlueSplit, what: string) => {
-    const examples = await readExamples(path, t, split);
+  const readCapped = async (
+    path: string,
+    t: GlueTaskName,
+    split: GlueSplit,
+    what: string,
+    action: string,
+  ) => {
+    const examples = await readExamples(path, t, split, action);
     const k = options.maxEvalExamples;
     if (k === undefined || k >= examples.length) parts.push(`${what} ${examples.length}`);
     else parts.push(`${what} ${k} of ${examples.length} (first rows)`);
@@ -139,13 +170,15 @@ export async function loadTaskSets(
   };
   const dev = [];
   for (const d of files.dev) {
-    const data = await readCapped(d.path, task, d.split, `${d.set} dev`);
-    if (data.n === 0) throw new Error(`Cannot evaluate ${task}: "${d.path}" has no examples`);
+    const data = await readCapped(d.path, task, d.split, `${d.set} dev`, `evaluate ${task}`);
     dev.push({ set: d.set, data });
   }
   const test = [];
   for (const t of files.test) {
-    test.push({ name: t.name, data: await readCapped(t.path, t.task, t.split, `${t.name} test`) });
+    test.push({
+      name: t.name,
+      data: await readCapped(t.path, t.task, t.split, `${t.name} test`, `predict ${t.task}`),
+    });
   }
   if (files.test.length === 0) parts.push("no test files");
 
@@ -170,4 +203,21 @@ export async function loadTaskSets(
     },
     summary: `${task}: ${parts.join(", ")}`,
   };
+}
+
+/** Why a file gave no example (empty, or only its header and blank or skipped lines), and what was expected. */
+function describeEmpty(file: GlueFile): string {
+  const task = GLUE_TASKS[file.task];
+  const layout = isTestSplit(file.split) ? task.test : task.labeled;
+  const expected = layout.header
+    ? `the header ${JSON.stringify(task.columns[file.split]!.join("\t"))} then one row per example`
+    : "one row per example";
+  const { skipped, skippedLines } = file.counts;
+  if (file.header === undefined && skipped === 0) return `"${file.path}" is empty, expected ${expected}`;
+  const lines = skippedLines.slice(0, 5).join(", ") + (skipped > 5 ? ", ..." : "");
+  const found = [
+    ...(file.header === undefined ? [] : ["line 1 is the header"]),
+    ...(skipped === 0 ? [] : [`line(s) ${lines} blank or malformed`]),
+  ];
+  return `"${file.path}" has no examples (${found.join("; ")}), expected ${expected}`;
 }

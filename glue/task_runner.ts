@@ -82,7 +82,7 @@ export async function runGlueTask<T>(ops: Ops<T>, r: GlueTaskRun): Promise<GlueT
 
   if (r.evalOnly) {
     tuner.useCheckpoint();
-    const { metrics, predictions } = await tuner.evaluate();
+    const { metrics, predictions, devLoss } = await tuner.evaluate();
     const wallSeconds = (performance.now() - start) / 1000;
     log(`glue: ${task} (evaluation only): score ${taskScore(task, metrics).toFixed(2)}`);
     await writeOutputs(tuner, r, predictions, log);
@@ -90,7 +90,7 @@ export async function runGlueTask<T>(ops: Ops<T>, r: GlueTaskRun): Promise<GlueT
       task,
       n,
       hyperparameters: { evalOnly: true, batchSize: r.batch, ...r.hyperparameters },
-      runs: [{ seed: 0, metrics, wallSeconds }],
+      runs: [{ seed: 0, metrics, wallSeconds, devLoss }],
       wallSeconds,
     });
   }
@@ -121,7 +121,10 @@ export async function runGlueTask<T>(ops: Ops<T>, r: GlueTaskRun): Promise<GlueT
   }
   const picked = pickBestTrial(
     task,
-    trials.map((t) => ({ hyperparameters: t.hyperparameters, runs: t.runs.map(seedRun) })),
+    trials.map((t) => ({
+      hyperparameters: t.hyperparameters,
+      runs: t.runs.map((run) => seedRun(run, r.epochs)),
+    })),
   );
   if (picked.index !== kept!.trial) {
     throw new Error(`Internal error: ${task} picked trial ${picked.index}, kept ${kept!.trial}`);
@@ -142,7 +145,7 @@ export async function runGlueTask<T>(ops: Ops<T>, r: GlueTaskRun): Promise<GlueT
     task,
     n,
     hyperparameters: trials[picked.index]!.hyperparameters,
-    runs: trials[picked.index]!.runs.map(seedRun),
+    runs: trials[picked.index]!.runs.map((run) => seedRun(run, r.epochs)),
     wallSeconds: (performance.now() - start) / 1000,
     ...(r.lrGrid.length > 1 ? { trials: picked.trials } : {}),
   });
@@ -164,11 +167,24 @@ function hyperparameters(r: GlueTaskRun, lr: number): Hyperparameters {
   };
 }
 
-function seedRun(run: RunResult): SeedRun {
+function seedRun(run: RunResult, epochs: number): SeedRun {
   const predictions = Object.fromEntries(
     Object.entries(run.predictions).map(([set, p]) => [set, Array.from(p!)]),
   );
-  return { seed: run.seed, metrics: run.metrics, wallSeconds: run.wallSeconds, predictions };
+  return {
+    seed: run.seed,
+    metrics: run.metrics,
+    wallSeconds: run.wallSeconds,
+    predictions,
+    devLoss: run.devLoss,
+    train: {
+      loss: run.trainLoss,
+      steps: run.steps,
+      examples: run.trainExamples,
+      epochs,
+      seconds: run.trainSeconds,
+    },
+  };
 }
 
 /** The majority-class baseline of a classification task, and its dev labels; null for regression. */

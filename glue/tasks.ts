@@ -57,7 +57,10 @@ export type GlueMetric = "matthews" | "pearson" | "spearman" | "f1" | "accuracy"
  * reference readers do for MNLI, whose train (12 columns) and dev (16 columns) files differ.
  */
 export interface GlueLayout {
-  /** Whether line 1 is a header; the reference readers skip it without looking at it. */
+  /**
+   * Whether line 1 is a header. The reference readers skip it without looking at it; `readGlue`
+   * checks it against {@linkcode GlueTask.columns}, so a file without one loses no row.
+   */
   readonly header: boolean;
   /** The column copied to the example's `index` (test files always have one). */
   readonly index?: number;
@@ -84,6 +87,11 @@ export interface GlueTask {
    * `diagnostic/diagnostic.tsv` from download_glue_data.py or `AX/test.tsv` from other copies).
    */
   readonly files: Readonly<Partial<Record<GlueSplit, readonly string[]>>>;
+  /**
+   * The column names of each split's file, as in download_glue_data.py's headers; for a file
+   * without a header (CoLA train/dev), the names of its README, for messages only.
+   */
+  readonly columns: Readonly<Partial<Record<GlueSplit, readonly string[]>>>;
   /** Layout of the labelled (train/dev) files. */
   readonly labeled: GlueLayout;
   /** Layout of the test files (no labels, an index column). */
@@ -102,6 +110,37 @@ function standardFiles(dir: string): GlueTask["files"] {
   return { train: [`${dir}/train.tsv`], dev: [`${dir}/dev.tsv`], test: [`${dir}/test.tsv`] };
 }
 
+/** The same column names for train and dev, and `test` for the test file. */
+function standardColumns(labeled: readonly string[], test: readonly string[]): GlueTask["columns"] {
+  return { train: labeled, dev: labeled, test };
+}
+
+const SENTENCE_PAIR = ["index", "sentence1", "sentence2"] as const;
+const STS_B = [
+  "index",
+  "genre",
+  "filename",
+  "year",
+  "old_index",
+  "source1",
+  "source2",
+  "sentence1",
+  "sentence2",
+] as const;
+const MNLI_TEST = [
+  "index",
+  "promptID",
+  "pairID",
+  "genre",
+  "sentence1_binary_parse",
+  "sentence2_binary_parse",
+  "sentence1_parse",
+  "sentence2_parse",
+  "sentence1",
+  "sentence2",
+] as const;
+const MNLI_DEV = [...MNLI_TEST, "label1", "label2", "label3", "label4", "label5", "gold_label"] as const;
+
 /** index, sentence1, sentence2, label: QNLI, RTE, WNLI and the test files of AX. */
 const INDEXED_PAIR: GlueLayout = { header: true, index: 0, textA: 1, textB: 2, label: 3 };
 const INDEXED_PAIR_TEST: GlueLayout = { header: true, index: 0, textA: 1, textB: 2 };
@@ -113,8 +152,9 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "single",
     output: classify(BINARY),
     metrics: ["matthews"],
+    columns: standardColumns(["source", "label", "original judgement", "sentence"], ["index", "sentence"]),
     files: standardFiles("CoLA"),
-    // Train/dev: no header; source, label, original judgement, sentence. Test: index, sentence.
+    // Train/dev have no header (CoLA's own format); the test file has one.
     labeled: { header: false, textA: 3, label: 1 },
     test: { header: true, index: 0, textA: 1 },
     skipMalformed: false,
@@ -124,6 +164,7 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "single",
     output: classify(BINARY),
     metrics: ["accuracy"],
+    columns: standardColumns(["sentence", "label"], ["index", "sentence"]),
     files: standardFiles("SST-2"),
     labeled: { header: true, textA: 0, label: 1 },
     test: { header: true, index: 0, textA: 1 },
@@ -134,8 +175,11 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "pair",
     output: classify(BINARY),
     metrics: ["f1", "accuracy"],
+    columns: standardColumns(
+      ["Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"],
+      ["index", "#1 ID", "#2 ID", "#1 String", "#2 String"],
+    ),
     files: standardFiles("MRPC"),
-    // Quality, #1 ID, #2 ID, #1 String, #2 String; test has index in place of Quality.
     labeled: { header: true, textA: 3, textB: 4, label: 0 },
     test: { header: true, index: 0, textA: 3, textB: 4 },
     skipMalformed: false,
@@ -145,8 +189,8 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "pair",
     output: { type: "regression", min: 0, max: 5 },
     metrics: ["pearson", "spearman"],
+    columns: standardColumns([...STS_B, "score"], STS_B),
     files: standardFiles("STS-B"),
-    // index genre filename year old_index source1 source2 sentence1 sentence2 score.
     labeled: { header: true, index: 0, textA: 7, textB: 8, label: 9 },
     test: { header: true, index: 0, textA: 7, textB: 8 },
     skipMalformed: false,
@@ -156,8 +200,11 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "pair",
     output: classify(BINARY),
     metrics: ["f1", "accuracy"],
+    columns: standardColumns(
+      ["id", "qid1", "qid2", "question1", "question2", "is_duplicate"],
+      ["id", "question1", "question2"],
+    ),
     files: standardFiles("QQP"),
-    // id qid1 qid2 question1 question2 is_duplicate; test: id question1 question2.
     labeled: { header: true, index: 0, textA: 3, textB: 4, label: 5 },
     test: { header: true, index: 0, textA: 1, textB: 2 },
     // Some QQP train rows were broken by newlines inside questions; the reference skips them.
@@ -168,6 +215,13 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "pair",
     output: classify(NLI),
     metrics: ["accuracy"],
+    columns: {
+      train: [...MNLI_TEST, "label1", "gold_label"],
+      dev_matched: MNLI_DEV,
+      dev_mismatched: MNLI_DEV,
+      test_matched: MNLI_TEST,
+      test_mismatched: MNLI_TEST,
+    },
     files: {
       train: ["MNLI/train.tsv"],
       dev_matched: ["MNLI/dev_matched.tsv"],
@@ -175,7 +229,7 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
       test_matched: ["MNLI/test_matched.tsv"],
       test_mismatched: ["MNLI/test_mismatched.tsv"],
     },
-    // sentence1/sentence2 at 8/9; the label is gold_label, the last column.
+    // The label is gold_label, the last column: train has 12 columns, dev 16.
     labeled: { header: true, index: 0, textA: 8, textB: 9, label: "last" },
     test: { header: true, index: 0, textA: 8, textB: 9 },
     skipMalformed: false,
@@ -185,6 +239,7 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "pair",
     output: classify(ENTAILMENT),
     metrics: ["accuracy"],
+    columns: standardColumns(["index", "question", "sentence", "label"], ["index", "question", "sentence"]),
     files: standardFiles("QNLI"),
     labeled: INDEXED_PAIR,
     test: INDEXED_PAIR_TEST,
@@ -195,6 +250,7 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "pair",
     output: classify(ENTAILMENT),
     metrics: ["accuracy"],
+    columns: standardColumns([...SENTENCE_PAIR, "label"], SENTENCE_PAIR),
     files: standardFiles("RTE"),
     labeled: INDEXED_PAIR,
     test: INDEXED_PAIR_TEST,
@@ -205,6 +261,7 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     input: "pair",
     output: classify(BINARY),
     metrics: ["accuracy"],
+    columns: standardColumns([...SENTENCE_PAIR, "label"], SENTENCE_PAIR),
     files: standardFiles("WNLI"),
     labeled: INDEXED_PAIR,
     test: INDEXED_PAIR_TEST,
@@ -216,6 +273,7 @@ export const GLUE_TASKS: Readonly<Record<GlueTaskName, GlueTask>> = {
     // Predicted by the MNLI model, so it shares MNLI's labels.
     output: classify(NLI),
     metrics: [],
+    columns: { test: SENTENCE_PAIR },
     files: { test: ["AX/test.tsv", "diagnostic/diagnostic.tsv"] },
     labeled: INDEXED_PAIR,
     test: INDEXED_PAIR_TEST,

@@ -1,9 +1,9 @@
 /**
  * Fill-mask: a masked-LM checkpoint's top-k tokens, with probabilities, for every [MASK] of a text,
  * as HuggingFace's `fill-mask` pipeline gives them. The model directory holds `config.json` and
- * `model.safetensors` (as this project or `save_pretrained` writes them) and `vocab.txt`; without
- * one, the shipped bert-base-uncased vocab is used, and the log says so. The text gets [CLS] and
- * [SEP] and is cut to min(512, max_position_embeddings) tokens.
+ * `model.safetensors` (as this project or `save_pretrained` writes them) and `vocab.txt`, without
+ * which it is refused (the model's ids index its own vocabulary). The text gets [CLS] and [SEP] and
+ * is cut to min(512, max_position_embeddings) tokens.
  *
  * @example
  * ```ts
@@ -17,12 +17,12 @@ import { logToStderr } from "../util/stdio.ts";
 import { z } from "zod";
 import { UsageError } from "../config/errors.ts";
 import { defineSettings, type SettingsSpec } from "../config/settings.ts";
-import { loadBertDir } from "../core/checkpoint/bert_dir.ts";
+import { bertDirVocabPath, loadBertDir } from "../core/checkpoint/bert_dir.ts";
+import { namesInBrief } from "../core/checkpoint/hf_names.ts";
 import { BertMlm, type BertShape } from "../core/bert/model.ts";
 import { BACKEND_NAMES, type BackendName, Gpu } from "../core/device.ts";
 import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
-import { modelVocabPath } from "../data/vocab.ts";
 import { requireDirectory } from "../util/files.ts";
 
 /** The longest input BERT takes, whatever the config allows. */
@@ -30,7 +30,7 @@ export const MAX_TOKENS = 512;
 
 /** What {@linkcode fillMask} fills; the keys are the flags with `_` for `-`. */
 export interface FillMaskSettings {
-  /** The model directory: `config.json`, `model.safetensors`, and usually `vocab.txt`. */
+  /** The model directory: `config.json`, `model.safetensors` and `vocab.txt`. */
   model: string;
   /** The text, with one or more `[MASK]`. */
   text: string;
@@ -106,7 +106,7 @@ export async function fillMask(
   }
 
   const { config: bert, shape, params, unused, warnings } = await loadBertDir(config.model, { head: "mlm" });
-  if (unused.length > 0) log(`fill-mask: tensors the masked-LM does not use: ${unused.join(", ")}`);
+  if (unused.length > 0) log(`fill-mask: tensors the masked-LM does not use: ${namesInBrief(unused)}`);
   for (const w of warnings) log(`fill-mask: ${w}`);
   if (tok.vocab.size > shape.vocab) {
     throw new Error(
@@ -210,13 +210,9 @@ function formatProb(p: number): string {
   return p >= 5e-5 ? p.toFixed(4) : p.toExponential(2);
 }
 
-/** The model directory's `vocab.txt`, or the shipped one; says which on the log. */
+/** The model directory's own `vocab.txt`; says which on the log. */
 async function loadTokenizer(dir: string, log: (line: string) => void): Promise<BertTokenizer> {
-  const { path, shipped } = await modelVocabPath(dir);
-  log(
-    shipped
-      ? `fill-mask: "${dir}" has no vocab.txt; using the shipped bert-base-uncased vocab ${path}`
-      : `fill-mask: vocab ${path}`,
-  );
+  const path = await bertDirVocabPath(dir);
+  log(`fill-mask: vocab ${path}`);
   return await BertTokenizer.load(path);
 }

@@ -11,16 +11,17 @@
  * ```
  * @module
  */
-import { type BertConfig, bertPreset, readBertConfig } from "../core/bert/config.ts";
+import { type BertConfig, bertPreset } from "../core/bert/config.ts";
+import { checkBertDir } from "../core/checkpoint/bert_dir.ts";
 import { DEFAULT_VOCAB } from "../data/samples.ts";
-import { loadVocab, modelVocabPath, type Vocab } from "../data/vocab.ts";
+import { loadVocab, type Vocab } from "../data/vocab.ts";
 import type { PretrainSettings } from "./settings.ts";
 
 /** A run's model config and vocabulary. */
 export interface StartingModel {
   /** The model's HuggingFace config. */
   modelConfig: BertConfig;
-  /** Its `vocab.txt`: the init checkpoint's own, else the shipped bert-base-uncased one. */
+  /** Its `vocab.txt`: the init checkpoint's own (required), or from scratch the shipped bert-base-uncased one. */
   vocabPath: string;
   /** That vocabulary, read. */
   vocab: Vocab;
@@ -30,16 +31,16 @@ export interface StartingModel {
  * The model config and vocabulary of `settings`.
  *
  * @throws {Error} naming the file when the init checkpoint's config or the vocabulary cannot be read,
- * or the vocabulary has more ids than the model
+ * the config does not match the checkpoint's tensors, the checkpoint has no vocab.txt, or the
+ * vocabulary has more ids than the model
  */
 export async function startingModel(
   settings: Pick<PretrainSettings, "init" | "preset">,
 ): Promise<StartingModel> {
-  const vocabPath = settings.init ? (await modelVocabPath(settings.init)).path : DEFAULT_VOCAB;
+  const init = settings.init ? await checkBertDir(settings.init) : null;
+  const vocabPath = init?.vocabPath ?? DEFAULT_VOCAB;
   const vocab = await loadVocab(vocabPath);
-  const modelConfig = settings.init
-    ? await readBertConfig(`${settings.init}/config.json`)
-    : bertPreset(settings.preset, { vocab_size: vocab.size });
+  const modelConfig = init?.config ?? bertPreset(settings.preset, { vocab_size: vocab.size });
   if (vocab.size > modelConfig.vocab_size) {
     throw new Error(
       `Cannot train: vocab ${vocabPath} has ${vocab.size} ids, the model only ${modelConfig.vocab_size}`,

@@ -20,11 +20,12 @@
  * ```
  * @module
  */
-import { loadBertDir } from "../core/checkpoint/bert_dir.ts";
+import { bertDirVocabPath, loadBertDir } from "../core/checkpoint/bert_dir.ts";
+import { namesInBrief } from "../core/checkpoint/hf_names.ts";
 import { Gpu } from "../core/device.ts";
 import { cpuOps, gpuOps } from "../core/ops.ts";
 import { BertTokenizer } from "../data/tokenizer.ts";
-import { isFile, requireDirectory } from "../util/files.ts";
+import { requireDirectory } from "../util/files.ts";
 import { outputPath, timestamp } from "../util/output.ts";
 import type { ProgressOptions } from "../util/progress.ts";
 import { logToStderr } from "../util/stdio.ts";
@@ -82,14 +83,9 @@ export async function runProbe(
 
   await requireDirectory(config.model, "Cannot load model");
   const { config: bert, shape, params, unused, warnings } = await loadBertDir(config.model, { head: "mlm" });
-  if (unused.length > 0) log(`probe: tensors the masked-LM does not use: ${unused.join(", ")}`);
+  if (unused.length > 0) log(`probe: tensors the masked-LM does not use: ${namesInBrief(unused)}`);
   for (const w of warnings) log(`probe: ${w}`);
-  const vocabPath = `${config.model}/vocab.txt`;
-  if (!(await isFile(vocabPath))) {
-    throw new Error(
-      `Cannot probe model "${config.model}": it has no vocab.txt, and the probe ranks the model's own vocabulary`,
-    );
-  }
+  const vocabPath = await bertDirVocabPath(config.model);
   const tokenizer = await BertTokenizer.load(vocabPath);
   if (tokenizer.vocab.size > shape.vocab) {
     throw new Error(

@@ -18,11 +18,22 @@ export const GLUE_COMMAND: CommandSpec<GlueSettings, JsonOption> = {
   name: "glue",
   summary: "Fine-tune and score a checkpoint on GLUE: dev metrics, the three GLUE aggregates, " +
     "prediction and GLUE-server files",
-  details: "Writes out/glue/<time>/ (or --out): results.json, results.md, predictions/<SET>-dev.tsv,\n" +
-    "submission/<NAME>.tsv and submission.zip for the test files present, and with --save-models\n" +
-    "models/<TASK>/. With --lr-grid each rate runs with every seed and the best mean dev score is\n" +
-    "reported. With no --model and no --data: the latest pretrain checkpoint on the shipped samples,\n" +
-    "capped. The aggregates: the leaderboard's GLUE score, the BERT paper's, and ELECTRA/CCM's.",
+  details: "Writes out/glue/<time>/ (or --out): results.json, results.md, all_results.json,\n" +
+    "predictions/<SET>-dev.tsv, submission/<NAME>.tsv and submission.zip for the test files present,\n" +
+    "and with --save-models models/<TASK>/. With --lr-grid each rate runs with every seed and the best\n" +
+    "mean dev score is reported. With no --model and no --data: the latest pretrain checkpoint on the\n" +
+    "shipped samples, capped. The aggregates: the leaderboard's GLUE score, the BERT paper's, and\n" +
+    "ELECTRA/CCM's.\n" +
+    "\n" +
+    "all_results.json uses HuggingFace run_glue.py's key names, one object per task under its\n" +
+    "run_glue.py name (cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli), each value the mean over\n" +
+    "the seeds: eval_<metric> (accuracy, f1, matthews_correlation, pearson, spearmanr,\n" +
+    "combined_score), eval_loss, eval_samples (MNLI mismatched: the same with _mm), and when trained\n" +
+    "train_loss, train_runtime, train_samples, train_samples_per_second, train_steps_per_second,\n" +
+    'epoch, learning_rate, num_seeds; then "aggregates": each aggregate\'s value (x100) and partial.\n' +
+    "\n" +
+    "Data files are checked before any task runs: each file's header (every GLUE file has\n" +
+    "download_glue_data.py's header but CoLA train/dev, which have none) and its first row.",
   settings: GLUE_SETTINGS,
   options: jsonOption("glue", "print results.json's content as one line"),
   configFile: true,

@@ -281,12 +281,17 @@ export interface TaskRun {
   code: number;
   /** Standard output. */
   stdout: string;
+  /** Standard error, whole. */
+  stderr: string;
   /** The lines of stderr that start with `error:`. */
   errors: string[];
+  /** Wall time of the run, in milliseconds. */
+  ms: number;
 }
 
 /** Runs `tasks/<file>` with `args` in the repository root, as `deno task` does. */
 export async function runTaskFile(file: string, ...args: string[]): Promise<TaskRun> {
+  const started = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--unstable-webgpu", `tasks/${file}`, ...args],
     cwd: new URL("..", import.meta.url).pathname,
@@ -297,6 +302,8 @@ export async function runTaskFile(file: string, ...args: string[]): Promise<Task
   return {
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
+    stderr,
     errors: stderr.split("\n").filter((l) => l.startsWith("error:")),
+    ms: performance.now() - started,
   };
 }

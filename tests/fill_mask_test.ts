@@ -113,15 +113,24 @@ Deno.test("fill-mask predicts every [MASK] of a text, in order", async () => {
   assert.match(out.split("\n")[1]!, /^\[MASK\] 2 \(position 6\): mat /);
 });
 
-Deno.test("fill-mask falls back to the shipped vocab and says so", async () => {
+Deno.test("fill-mask refuses a model without vocab.txt instead of using the shipped vocab", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fill_mask_novocab_" });
   try {
     for (const f of ["config.json", "model.safetensors"]) {
       await Deno.copyFile(`${await trained()}/${f}`, `${dir}/${f}`);
     }
-    const { result, log } = await fill({ model: dir, text: "the cat sat on the [MASK] ." });
-    assert.equal(result.masks[0]!.top[0]!.token, "mat");
-    assert.ok(log.some((l) => l.includes("no vocab.txt") && l.includes(DEFAULT_VOCAB)), log.join("\n"));
+    const log: string[] = [];
+    await assert.rejects(
+      () =>
+        fillMask({ model: dir, text: "the cat sat on the [MASK] .", backend: "cpu" }, {
+          log: (l) => log.push(l),
+        }),
+      {
+        message: `Cannot load model "${dir}": it has no vocab.txt ` +
+          `(expected "${dir}/vocab.txt", the vocabulary its token ids index)`,
+      },
+    );
+    assert.ok(!log.some((l) => l.includes(DEFAULT_VOCAB)), log.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -102,7 +102,7 @@ async function writeGlueFixture(root: string): Promise<Gold> {
       g = labels(`${task}/${split}`, n, [...vocab]);
       put(
         `${task}/${split}.tsv`,
-        "index\tsentence1\tsentence2\tlabel",
+        task === "QNLI" ? "index\tquestion\tsentence\tlabel" : "index\tsentence1\tsentence2\tlabel",
         rows(n, (i) => `${base + i}\t${s()}\t${s()}\t${g[i]}`),
       );
     }
@@ -139,7 +139,11 @@ async function writeGlueFixture(root: string): Promise<Gold> {
   );
   put("QQP/test.tsv", "id\tquestion1\tquestion2", rows(TEST, (i) => `${i}\t${s()} ?\t${s()} ?`));
   for (const task of ["QNLI", "RTE", "WNLI"]) {
-    put(`${task}/test.tsv`, "index\tsentence1\tsentence2", rows(TEST, (i) => `${i}\t${s()}\t${s()}`));
+    put(
+      `${task}/test.tsv`,
+      task === "QNLI" ? "index\tquestion\tsentence" : "index\tsentence1\tsentence2",
+      rows(TEST, (i) => `${i}\t${s()}\t${s()}`),
+    );
   }
   put("diagnostic/diagnostic.tsv", "index\tsentence1\tsentence2", rows(TEST, (i) => `${i}\t${s()}\t${s()}`));
   for (const [path, lines] of Object.entries(files)) {

@@ -298,8 +298,10 @@ Deno.test("readGlue() rejects an unknown label or score with the file and line",
   const root = await tempGlue({
     "SST-2/train.tsv": "sentence\tlabel\ngood\t1\nbad\t2\n",
     "RTE/train.tsv": "index\tsentence1\tsentence2\tlabel\n0\tA.\tB.\tneutral\n",
-    "STS-B/train.tsv": "h\n0\tg\tf\ty\to\ts\ts\tA.\tB.\t5.2\n",
-    "STS-B/dev.tsv": "h\n0\tg\tf\ty\to\ts\ts\tA.\tB.\t\n",
+    "STS-B/train.tsv":
+      "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n0\tg\tf\ty\to\ts\ts\tA.\tB.\t5.2\n",
+    "STS-B/dev.tsv":
+      "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n0\tg\tf\ty\to\ts\ts\tA.\tB.\t\n",
   });
   const cases: [GlueTaskName, GlueSplit, RegExp][] = [
     ["SST-2", "train", /SST-2\/train\.tsv": line 3 unknown label "2" for SST-2, expected one of 0, 1$/],
@@ -354,7 +356,7 @@ Deno.test("readGlue() names the missing folder or file and the expected layout",
 
 Deno.test("readGlue() rejects a file that is not UTF-8, naming it", async () => {
   const root = await tempGlue({
-    "SST-2/dev.tsv": new Uint8Array([...new TextEncoder().encode("s\tl\nok\t1\n"), 0xff, 0x0a]),
+    "SST-2/dev.tsv": new Uint8Array([...new TextEncoder().encode("sentence\tlabel\nok\t1\n"), 0xff, 0x0a]),
   });
   const error = await errorOf(readGlue(root, "SST-2", "dev"));
   assert.match(error.message, /SST-2\/dev\.tsv": not valid UTF-8/);

@@ -31,6 +31,16 @@ function randomBits(n: number, seed: number): Float32Array {
   return new Float32Array(bits.buffer);
 }
 
+/** Random finite bit patterns (-0 and subnormals among them), non-negative ones if asked. */
+function finiteBits(n: number, seed: number, nonNegative = false): Float32Array {
+  const bits = bitsOf(randomBits(n, seed));
+  for (let i = 0; i < n; i++) {
+    if ((bits[i]! >>> 23 & 0xff) === 0xff) bits[i] = bits[i]! & ~(1 << 23); // exponent below all-ones
+    if (nonNegative) bits[i] = bits[i]! & 0x7fffffff;
+  }
+  return new Float32Array(bits.buffer);
+}
+
 function bitsOf(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
@@ -331,8 +341,8 @@ Deno.test("writeSafetensors() refuses a shape that does not match the data and l
 Deno.test("writeOptimizerState() then readOptimizerState() restores step, moments and meta exactly", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/optimizer.safetensors`;
-    const m = randomBits(1000, 11);
-    const v = randomBits(1000, 12);
+    const m = finiteBits(1000, 11);
+    const v = finiteBits(1000, 12, true);
     const meta = { config: { lr: 1e-4, preset: "tiny" }, dataPosition: { shard: 2, sequence: 31 } };
     await writeOptimizerState(path, { step: 12345, m, v, meta });
     const state = await readOptimizerState(path, { parameters: 1000 });
@@ -344,6 +354,26 @@ Deno.test("writeOptimizerState() then readOptimizerState() restores step, moment
     assert.equal(metadata.format, OPTIMIZER_STATE_FORMAT);
     assert.equal(metadata.step, "12345");
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["optimizer.safetensors"]);
+  });
+});
+
+Deno.test("readOptimizerState() refuses moments no AdamW step makes: NaN, infinite, negative second moments", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/optimizer.safetensors`;
+    const cases: [string, number, RegExp][] = [
+      ["m", NaN, /tensor "adam\.m" holds NaN at index 2; moments must be finite/],
+      ["m", -Infinity, /tensor "adam\.m" holds -Infinity at index 2/],
+      ["v", -0.5, /tensor "adam\.v" holds -0.5 at index 2; second moments must be finite and >= 0/],
+      ["v", Infinity, /tensor "adam\.v" holds Infinity at index 2/],
+    ];
+    for (const [which, value, message] of cases) {
+      const m = new Float32Array(4), v = new Float32Array(4);
+      (which === "m" ? m : v)[2] = value;
+      await writeOptimizerState(path, { step: 3, m, v, meta: {} });
+      const got = await messageOf(() => readOptimizerState(path));
+      assert.match(got, /^Invalid optimizer state ".*optimizer\.safetensors": /);
+      assert.match(got, message);
+    }
   });
 });
 

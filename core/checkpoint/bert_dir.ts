@@ -6,7 +6,7 @@
  * | --- | --- |
  * | `config.json` | the {@linkcode BertConfig}, "architectures": ["BertForMaskedLM"] |
  * | `model.safetensors` | every parameter under its HuggingFace name, F32 (the tied decoder omitted) |
- * | `vocab.txt` | the WordPiece vocabulary, when one is given |
+ * | `vocab.txt` | the WordPiece vocabulary, when one is given; every command that runs the model needs it ({@linkcode bertDirVocabPath}) |
  * | `optimizer.safetensors` | AdamW's moments, the step and resume metadata (ignored by HuggingFace) |
  *
  * Every file is written to a temporary name next to it and renamed once complete, so a crash
@@ -59,14 +59,30 @@ import { type BertMlm, type BertShape, initialParameters, mlmParameters } from "
 import { bertShape } from "../bert/shape.ts";
 import type { MlmTrainer } from "../bert/trainer.ts";
 import type { Ops } from "../ops.ts";
-import { HF_SAFETENSORS_METADATA, isHfBuffer, validateCheckpoint } from "./hf_names.ts";
+import { isFile } from "../../util/files.ts";
+import {
+  type BertHeadOptions,
+  type CheckpointCheck,
+  type CheckpointTensor,
+  HF_SAFETENSORS_METADATA,
+  isHfBuffer,
+  namesInBrief,
+  validateCheckpoint,
+  type ValidateCheckpointOptions,
+} from "./hf_names.ts";
 import {
   type Json,
   type OptimizerState,
   readOptimizerState,
   writeOptimizerState,
 } from "./optimizer_state.ts";
-import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "./safetensors.ts";
+import {
+  readSafetensors,
+  readSafetensorsHeader,
+  type SafetensorsHeader,
+  type SafetensorsTensor,
+  writeSafetensors,
+} from "./safetensors.ts";
 
 /** The model's config, as HuggingFace names it. */
 export const CONFIG_FILE = "config.json";
@@ -169,7 +185,8 @@ export interface LoadedBert {
  * and bias (`cls.predictions.decoder.*`), a pooler (which the MLM model drops), TF-converted names (`LayerNorm.gamma`/`beta`), names without the "bert." prefix,
  * and the `position_ids` buffer; tensors the model does not use are listed in `unused`. A missing tensor (the MLM head of a bare BertModel included), a
  * mis-shaped or duplicated one, or one holding NaN or infinity is an error naming the file and
- * the tensor.
+ * the tensor. The config is checked against the file's header before anything is read or
+ * allocated, so a config claiming sizes the file does not hold fails at once.
  *
  * @example
  * ```ts
@@ -194,15 +211,12 @@ export async function loadBertDir(dir: string, options: LoadBertDirOptions): Pro
   const modelPath = pathIn(dir, MODEL_FILE);
   const config = await readBertConfig(configPath);
   const shape = bertShape(config, configPath);
-  const layout = buildLayout(mlmParameters(shape));
-
+  const files = { configPath, modelPath };
+  // The header first: nothing the config's sizes imply is allocated before they match the file.
+  matchConfig(headerTensors(await readSafetensorsHeader(modelPath)), config, { head: "mlm" }, files);
   const raw = await readSafetensors(modelPath, { skip: isHfBuffer });
-  let check;
-  try {
-    check = validateCheckpoint(raw, config, { head: "mlm" }, { source: modelPath });
-  } catch (error) {
-    throw new Error(`${(error as Error).message} (config "${configPath}")`, { cause: error });
-  }
+  const check = matchConfig(raw, config, { head: "mlm" }, files);
+  const layout = buildLayout(mlmParameters(shape));
 
   const fileName = (name: string) => check.renamed.find(([, to]) => to === name)?.[0] ?? name;
   const params = new Float32Array(layout.size);
@@ -230,6 +244,65 @@ export async function loadBertDir(dir: string, options: LoadBertDirOptions): Pro
     renamed: check.renamed,
     warnings: check.warnings,
   };
+}
+
+/**
+ * The path of a model directory's `vocab.txt`, which every command that runs a model needs: the
+ * token ids the model was trained on index that vocabulary and no other, so there is no fallback
+ * to the shipped one (no command has an option to choose another).
+ *
+ * @example
+ * ```ts
+ * import { BertTokenizer } from "./data/tokenizer.ts";
+ * import { bertDirVocabPath } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const tokenizer = await BertTokenizer.load(await bertDirVocabPath("data/general-tiny"));
+ * ```
+ *
+ * @throws {Error} naming `<dir>/vocab.txt` when it is not a file
+ */
+export async function bertDirVocabPath(dir: string): Promise<string> {
+  const path = pathIn(dir, VOCAB_FILE);
+  if (!(await isFile(path))) {
+    throw new Error(
+      `Cannot load model "${dir}": it has no vocab.txt (expected "${path}", the vocabulary its token ids index)`,
+    );
+  }
+  return path;
+}
+
+/** What {@linkcode checkBertDir} returns. */
+export interface CheckedBertDir {
+  /** The checked `config.json`. */
+  config: BertConfig;
+  /** The directory's `vocab.txt`. */
+  vocabPath: string;
+}
+
+/**
+ * Checks a masked-LM directory without reading its parameters: `config.json`, every tensor name
+ * and shape the config implies against the header of `model.safetensors`, and that `vocab.txt`
+ * is there. It costs the same whatever sizes the config claims, so a run can refuse a bad
+ * starting model before it plans or allocates anything; {@linkcode loadBertDir} reads the values.
+ *
+ * @example
+ * ```ts
+ * import { checkBertDir } from "./core/checkpoint/bert_dir.ts";
+ *
+ * const { config, vocabPath } = await checkBertDir("data/general-tiny");
+ * console.log(config.num_hidden_layers, vocabPath); // 2 data/general-tiny/vocab.txt
+ * ```
+ *
+ * @throws {Error} naming the file: an unreadable or invalid config or model file, a config that
+ * does not match the model's tensors, or no vocab.txt
+ */
+export async function checkBertDir(dir: string): Promise<CheckedBertDir> {
+  const configPath = pathIn(dir, CONFIG_FILE);
+  const modelPath = pathIn(dir, MODEL_FILE);
+  const config = await readBertConfig(configPath);
+  const header = await readSafetensorsHeader(modelPath);
+  matchConfig(headerTensors(header), config, { head: "mlm" }, { configPath, modelPath });
+  return { config, vocabPath: await bertDirVocabPath(dir) };
 }
 
 /** Options of {@linkcode loadBertClassifierDir}. */
@@ -279,7 +352,9 @@ export interface LoadedBertClassifier {
  * bare BertModel or a fine-tuned classifier. What the checkpoint lacks of the head (the pooler of
  * a BertForMaskedLM, the classifier of any pre-trained model) is initialised from `seed` and
  * listed in `initialized`. The encoder is checked as {@linkcode loadBertDir} checks it: a missing,
- * mis-shaped or non-finite encoder tensor is an error naming the file and the tensor.
+ * mis-shaped or non-finite encoder tensor is an error naming the file and the tensor. A head that
+ * would initialise more parameters than the checkpoint holds (a config's `num_labels` of a
+ * million) is refused before it is allocated.
  *
  * @example
  * ```ts
@@ -308,39 +383,56 @@ export async function loadBertClassifierDir(
       `Cannot load BERT classifier "${dir}": numLabels must be a positive integer (or the config's num_labels), got ${numLabels}`,
     );
   }
-  const layout = buildLayout(classifierParameters(shape, numLabels));
+  const head: BertHeadOptions = { head: "classification", numLabels };
+  const files = { configPath, modelPath, allowMissingHead: true };
 
-  const raw = await readSafetensors(modelPath, { skip: isHfBuffer });
-  const warnings: string[] = [];
-  for (const name of ["classifier.weight", "classifier.bias"]) {
-    const t = raw.get(name);
-    if (!t || t.shape[0] === numLabels) continue;
-    if (!options.ignoreMismatchedSizes) {
-      throw new RangeError(
-        `Checkpoint "${modelPath}" has a classifier for ${
-          t.shape[0]
-        } labels (${name} is [${t.shape}]), expected ${numLabels}`,
+  // A classifier of another size is replaced (or refused) before the config is checked against
+  // the rest, in the header, so that nothing the config's sizes imply is allocated before they
+  // match the file.
+  const dropClassifier = <T extends CheckpointTensor>(tensors: Map<string, T>): string[] => {
+    const dropped: string[] = [];
+    for (const name of ["classifier.weight", "classifier.bias"]) {
+      const t = tensors.get(name);
+      if (!t || t.shape[0] === numLabels) continue;
+      if (!options.ignoreMismatchedSizes) {
+        throw new RangeError(
+          `Checkpoint "${modelPath}" has a classifier for ${
+            t.shape[0]
+          } labels (${name} is [${t.shape}]), expected ${numLabels}`,
+        );
+      }
+      tensors.delete(name);
+      dropped.push(
+        `${name} is [${t.shape}] in the checkpoint, the head needs ${numLabels} outputs: newly initialized`,
       );
     }
-    raw.delete(name);
-    warnings.push(
-      `${name} is [${t.shape}] in the checkpoint, the head needs ${numLabels} outputs: newly initialized`,
-    );
-  }
-  let check;
-  try {
-    check = validateCheckpoint(raw, config, { head: "classification", numLabels }, {
-      source: modelPath,
-      allowMissingHead: true,
-    });
-  } catch (error) {
-    throw new Error(`${(error as Error).message} (config "${configPath}")`, { cause: error });
-  }
-  if (options.requireHead && check.missing.length > 0) {
+    return dropped;
+  };
+  const shapes = headerTensors(await readSafetensorsHeader(modelPath));
+  dropClassifier(shapes);
+  const inHeader = matchConfig(shapes, config, head, files);
+  if (options.requireHead && inHeader.missing.length > 0) {
     throw new Error(
-      `Checkpoint "${modelPath}" is not a fine-tuned classifier: it lacks ${check.missing.join(", ")}`,
+      `Checkpoint "${modelPath}" is not a fine-tuned classifier: it lacks ${namesInBrief(inHeader.missing)}`,
     );
   }
+  const layout = buildLayout(classifierParameters(shape, numLabels));
+  let held = 0;
+  let fresh = 0;
+  for (const e of layout.entries) {
+    if (inHeader.tensors.has(e.name)) held += e.size;
+    else fresh += e.size;
+  }
+  if (fresh > held) {
+    throw new RangeError(
+      `Cannot load BERT classifier "${dir}": a head of ${numLabels} outputs would initialise ${fresh} ` +
+        `parameters, more than the ${held} of checkpoint "${modelPath}"`,
+    );
+  }
+
+  const raw = await readSafetensors(modelPath, { skip: isHfBuffer });
+  const warnings = dropClassifier(raw);
+  const check = matchConfig(raw, config, head, files);
 
   const fileName = (name: string) => check.renamed.find(([, to]) => to === name)?.[0] ?? name;
   const params = new Float32Array(layout.size);
@@ -562,6 +654,28 @@ export function loadTrainingState(
 
 function pathIn(dir: string, file: string): string {
   return dir.endsWith("/") ? `${dir}${file}` : `${dir}/${file}`;
+}
+
+/** The tensors a safetensors header describes, by name (buffers left out), without their values. */
+function headerTensors(header: SafetensorsHeader): Map<string, CheckpointTensor> {
+  return new Map(header.entries.filter((e) => !isHfBuffer(e.name)).map((e) => [e.name, { shape: e.shape }]));
+}
+
+/** {@linkcode validateCheckpoint} of a model file, its error naming the config file too. */
+function matchConfig<T extends CheckpointTensor>(
+  tensors: Map<string, T>,
+  config: BertConfig,
+  head: BertHeadOptions,
+  files: { configPath: string; modelPath: string } & Pick<ValidateCheckpointOptions, "allowMissingHead">,
+): CheckpointCheck<T> {
+  try {
+    return validateCheckpoint(tensors, config, head, {
+      source: files.modelPath,
+      allowMissingHead: files.allowMissingHead,
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (config "${files.configPath}")`, { cause: error });
+  }
 }
 
 function assertSameLayout(actual: Layout, expected: Layout, action: string): void {

@@ -11,16 +11,19 @@
  * @module
  */
 import { writeFileAtomic } from "../../util/atomic_write.ts";
-import { CONFIG_FILE, MODEL_FILE, VOCAB_FILE } from "./bert_dir.ts";
+import { checkBertDir, CONFIG_FILE, MODEL_FILE, VOCAB_FILE } from "./bert_dir.ts";
 import { readSafetensorsFile, type WritableDtype, writeSafetensors } from "./safetensors.ts";
 
 /**
  * Writes `from`'s model in `dtype` into `to` (created if missing), with its config.json and
- * vocab.txt; the metadata of the safetensors header is kept.
+ * vocab.txt; the metadata of the safetensors header is kept. `from` is checked as
+ * {@linkcode checkBertDir} checks it first, so a directory that would not load is not shipped.
  *
- * @throws {Error} naming the file when `from` lacks one of the three files
+ * @throws {Error} naming the file when `from` lacks one of the three files or its config does not
+ * match its model
  */
 export async function convertBertDir(from: string, to: string, dtype: WritableDtype): Promise<void> {
+  await checkBertDir(from);
   const { tensors, metadata } = await readSafetensorsFile(`${from}/${MODEL_FILE}`);
   const copies = new Map<string, Uint8Array>();
   for (const name of [CONFIG_FILE, VOCAB_FILE]) {

@@ -47,42 +47,71 @@ export interface TensorName {
 /**
  * Every tensor of a BERT with `head`, in a fixed order: embeddings, the layers in turn, pooler,
  * then the head. A classification head needs `numLabels` or the config's `num_labels` (a
- * RangeError otherwise).
+ * RangeError otherwise). The list has 16 tensors per layer; {@linkcode validateCheckpoint} checks
+ * a checkpoint without building it, so a config claiming a million layers costs nothing.
  */
 export function bertTensorNames(config: BertConfig, options: BertHeadOptions): TensorName[] {
-  const { vocab_size: V, hidden_size: H, intermediate_size: I } = config;
-  const out: TensorName[] = [];
-  const add = (name: string, ...shape: number[]) => out.push({ name, shape });
-  const linear = (prefix: string, outputs: number, inputs: number) => {
-    add(`${prefix}.weight`, outputs, inputs);
-    add(`${prefix}.bias`, outputs);
-  };
-  const layerNorm = (prefix: string) => {
-    add(`${prefix}.weight`, H);
-    add(`${prefix}.bias`, H);
+  const expected = expectedTensors(config, options);
+  return Array.from({ length: expected.count }, (_, i) => expected.at(i));
+}
+
+/**
+ * The tensors of a config and head as three groups (embeddings, one layer's, pooler and head), so
+ * that the i-th name, a name's place and its shape are computed instead of looked up in a list as
+ * long as the config claims.
+ */
+interface ExpectedTensors {
+  /** How many tensors the model has. */
+  count: number;
+  /** The i-th tensor, 0 <= i < count. */
+  at(i: number): TensorName;
+  /** The place of a (current) name in the order, or undefined when the model has no such tensor. */
+  indexOf(name: string): number | undefined;
+  /** Whether the i-th tensor is outside the embeddings and the encoder (pooler or head). */
+  isHead(i: number): boolean;
+}
+
+const LAYER_PREFIX = /^bert\.encoder\.layer\.(0|[1-9][0-9]*)\./;
+
+function expectedTensors(config: BertConfig, options: BertHeadOptions): ExpectedTensors {
+  const { vocab_size: V, hidden_size: H, intermediate_size: I, num_hidden_layers: L } = config;
+  const group = () => {
+    const list: TensorName[] = [];
+    const add = (name: string, ...shape: number[]) => list.push({ name, shape });
+    const linear = (prefix: string, outputs: number, inputs: number) => {
+      add(`${prefix}.weight`, outputs, inputs);
+      add(`${prefix}.bias`, outputs);
+    };
+    const layerNorm = (prefix: string) => {
+      add(`${prefix}.weight`, H);
+      add(`${prefix}.bias`, H);
+    };
+    return { list, add, linear, layerNorm };
   };
 
-  add("bert.embeddings.word_embeddings.weight", V, H);
-  add("bert.embeddings.position_embeddings.weight", config.max_position_embeddings, H);
-  add("bert.embeddings.token_type_embeddings.weight", config.type_vocab_size, H);
-  layerNorm("bert.embeddings.LayerNorm");
-  for (let l = 0; l < config.num_hidden_layers; l++) {
-    const p = `bert.encoder.layer.${l}`;
-    linear(`${p}.attention.self.query`, H, H);
-    linear(`${p}.attention.self.key`, H, H);
-    linear(`${p}.attention.self.value`, H, H);
-    linear(`${p}.attention.output.dense`, H, H);
-    layerNorm(`${p}.attention.output.LayerNorm`);
-    linear(`${p}.intermediate.dense`, I, H);
-    linear(`${p}.output.dense`, H, I);
-    layerNorm(`${p}.output.LayerNorm`);
-  }
-  linear("bert.pooler.dense", H, H);
+  const embeddings = group();
+  embeddings.add("bert.embeddings.word_embeddings.weight", V, H);
+  embeddings.add("bert.embeddings.position_embeddings.weight", config.max_position_embeddings, H);
+  embeddings.add("bert.embeddings.token_type_embeddings.weight", config.type_vocab_size, H);
+  embeddings.layerNorm("bert.embeddings.LayerNorm");
 
+  // One layer's names, relative to "bert.encoder.layer.<l>.".
+  const layer = group();
+  layer.linear("attention.self.query", H, H);
+  layer.linear("attention.self.key", H, H);
+  layer.linear("attention.self.value", H, H);
+  layer.linear("attention.output.dense", H, H);
+  layer.layerNorm("attention.output.LayerNorm");
+  layer.linear("intermediate.dense", I, H);
+  layer.linear("output.dense", H, I);
+  layer.layerNorm("output.LayerNorm");
+
+  const head = group();
+  head.linear("bert.pooler.dense", H, H);
   if (options.head === "mlm") {
-    linear("cls.predictions.transform.dense", H, H);
-    layerNorm("cls.predictions.transform.LayerNorm");
-    add("cls.predictions.bias", V);
+    head.linear("cls.predictions.transform.dense", H, H);
+    head.layerNorm("cls.predictions.transform.LayerNorm");
+    head.add("cls.predictions.bias", V);
   } else if (options.head === "classification") {
     const labels = options.numLabels ?? config.num_labels;
     if (labels === undefined || !Number.isSafeInteger(labels) || labels < 1) {
@@ -90,12 +119,57 @@ export function bertTensorNames(config: BertConfig, options: BertHeadOptions): T
         `Cannot list the classification head's tensors: numLabels must be a positive integer, got ${labels}`,
       );
     }
-    linear("classifier", labels, H);
+    head.linear("classifier", labels, H);
   } else {
     throw new RangeError(`Unknown BERT head "${options.head}": expected "mlm" or "classification"`);
   }
-  return out;
+
+  const before = embeddings.list;
+  const perLayer = layer.list;
+  const after = head.list;
+  const layersEnd = before.length + L * perLayer.length;
+  const place = (list: TensorName[], offset: number) => new Map(list.map((t, i) => [t.name, offset + i]));
+  const fixed = new Map([...place(before, 0), ...place(after, layersEnd)]);
+  const inLayer = place(perLayer, 0);
+  return {
+    count: layersEnd + after.length,
+    at(i) {
+      if (i < before.length) return before[i]!;
+      if (i >= layersEnd) return after[i - layersEnd]!;
+      const j = i - before.length;
+      const t = perLayer[j % perLayer.length]!;
+      return { name: `bert.encoder.layer.${Math.floor(j / perLayer.length)}.${t.name}`, shape: t.shape };
+    },
+    indexOf(name) {
+      const m = LAYER_PREFIX.exec(name);
+      if (!m) return fixed.get(name);
+      const l = Number(m[1]);
+      const j = inLayer.get(name.slice(m[0].length));
+      return l < L && j !== undefined ? before.length + l * perLayer.length + j : undefined;
+    },
+    isHead: (i) => i >= layersEnd,
+  };
 }
+
+/**
+ * `names` for a message: all of them when there are few, else the first few and how many more
+ * (`total` when only the first of a longer list were collected).
+ *
+ * @example
+ * ```ts
+ * import { namesInBrief } from "./core/checkpoint/hf_names.ts";
+ *
+ * namesInBrief(["a", "b", "c", "d", "e", "f", "g"]); // "a, b, c, d, e and 2 more"
+ * ```
+ */
+export function namesInBrief(names: readonly string[], total = names.length, separator = ", "): string {
+  const shown = total <= BRIEF + 1 ? names.slice(0, total) : names.slice(0, BRIEF);
+  const rest = total - shown.length;
+  return shown.join(separator) + (rest > 0 ? ` and ${rest} more` : "");
+}
+
+/** How many names a message lists before "and N more". */
+const BRIEF = 5;
 
 /**
  * Tensors a HuggingFace checkpoint may hold that are buffers, not parameters (the I64
@@ -131,10 +205,21 @@ export interface ValidateCheckpointOptions {
   allowMissingHead?: boolean;
 }
 
+/**
+ * A tensor as {@linkcode validateCheckpoint} sees it: a shape, and the values when they have been
+ * read (a safetensors header gives the shapes alone, enough to check a config before reading).
+ */
+export interface CheckpointTensor {
+  /** Dimensions, outermost first. */
+  shape: number[];
+  /** The values, when read; the tied copies are compared only when both have them. */
+  data?: Float32Array;
+}
+
 /** What {@linkcode validateCheckpoint} found. */
-export interface CheckpointCheck {
+export interface CheckpointCheck<T extends CheckpointTensor = SafetensorsTensor> {
   /** The expected tensors found, under their current names, in {@linkcode bertTensorNames} order. */
-  tensors: Map<string, SafetensorsTensor>;
+  tensors: Map<string, T>;
   /** Expected tensors the checkpoint lacks (only tolerated ones; any other fails the check). */
   missing: string[];
   /** Tensors of the checkpoint that the model does not use (e.g. `cls.seq_relationship.*`): warn. */
@@ -151,9 +236,12 @@ const WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight";
 const MLM_BIAS = "cls.predictions.bias";
 
 /**
- * Checks a checkpoint's tensors (as read, under any accepted name) against the tensors of
- * `config` with `head`. Throws one Error that names every missing, mis-shaped and duplicated
- * tensor; returns the tensors under their current names, and the unexpected ones to warn about.
+ * Checks a checkpoint's tensors (as read, under any accepted name; or only their shapes, as a
+ * safetensors header gives them) against the tensors of `config` with `head`. Throws one Error
+ * that counts the missing, mis-shaped and duplicated tensors and names the first few of each;
+ * returns the tensors under their current names, and the unexpected ones to warn about. The work
+ * is bounded by the checkpoint, not by the config: a config claiming a million layers against a
+ * two-layer checkpoint fails at once.
  *
  * @example
  * ```ts
@@ -169,20 +257,21 @@ const MLM_BIAS = "cls.predictions.bias";
  * if (unexpected.length > 0) console.warn(`Unused tensors: ${unexpected.join(", ")}`);
  * ```
  */
-export function validateCheckpoint(
-  tensors: Map<string, SafetensorsTensor>,
+export function validateCheckpoint<T extends CheckpointTensor>(
+  tensors: Map<string, T>,
   config: BertConfig,
   head: BertHeadOptions,
   options: ValidateCheckpointOptions = {},
-): CheckpointCheck {
-  const expected = bertTensorNames(config, head);
-  const wanted = new Set(expected.map((t) => t.name));
-  const byName = new Map<string, { from: string; tensor: SafetensorsTensor }>();
+): CheckpointCheck<T> {
+  const expected = expectedTensors(config, head);
+  const wants = (name: string) => expected.indexOf(name) !== undefined;
+  const byName = new Map<string, { from: string; tensor: T }>();
   const duplicated: string[] = [];
   const unexpected: string[] = [];
   const renamed: [string, string][] = [];
   const warnings: string[] = [];
-  const misShaped: string[] = [];
+  // Each with its place in the expected order, so the message lists them in that order.
+  const misShaped: { at: number; what: string }[] = [];
 
   for (const [from, tensor] of tensors) {
     const name = canonicalTensorName(from);
@@ -198,7 +287,7 @@ export function validateCheckpoint(
   // The tied copies: the decoder bias is an alias of cls.predictions.bias, the decoder weight a
   // copy of the word embeddings (checked, then dropped).
   const alias = byName.get(DECODER_BIAS_ALIAS);
-  if (alias && wanted.has(MLM_BIAS)) {
+  if (alias && wants(MLM_BIAS)) {
     byName.delete(DECODER_BIAS_ALIAS);
     const bias = byName.get(MLM_BIAS);
     if (!bias) {
@@ -209,11 +298,11 @@ export function validateCheckpoint(
     }
   }
   const decoder = byName.get(TIED_DECODER_WEIGHT);
-  if (decoder && wanted.has(MLM_BIAS)) {
+  if (decoder && wants(MLM_BIAS)) {
     byName.delete(TIED_DECODER_WEIGHT);
     const want = [config.vocab_size, config.hidden_size];
     if (!sameShape(decoder.tensor.shape, want)) {
-      misShaped.push(`${decoder.from} is [${decoder.tensor.shape}], expected [${want}]`);
+      misShaped.push({ at: -1, what: `${decoder.from} is [${decoder.tensor.shape}], expected [${want}]` });
     } else {
       const embeddings = byName.get(WORD_EMBEDDINGS);
       if (embeddings && !sameValues(embeddings.tensor, decoder.tensor)) {
@@ -224,37 +313,58 @@ export function validateCheckpoint(
     }
   }
 
-  const found = new Map<string, SafetensorsTensor>();
+  const tolerated = (i: number) =>
+    expected.isHead(i) &&
+    (options.allowMissingHead || (head.head === "mlm" && expected.at(i).name.startsWith("bert.pooler.")));
+  // Walked from the checkpoint's side: the expected list may be as long as a hostile config says.
+  const present = new Set<number>();
+  const found: { at: number; name: string; tensor: T }[] = [];
+  for (const [name, { from, tensor }] of byName) {
+    const at = expected.indexOf(name);
+    if (at === undefined) {
+      unexpected.push(from);
+      continue;
+    }
+    present.add(at);
+    const { shape } = expected.at(at);
+    if (sameShape(tensor.shape, shape)) found.push({ at, name, tensor });
+    else misShaped.push({ at, what: `${from} is [${tensor.shape}], expected [${shape}]` });
+  }
+  let toleratedCount = 0;
+  for (let i = expected.count - 1; i >= 0 && expected.isHead(i); i--) if (tolerated(i)) toleratedCount++;
+  let presentRequired = 0;
+  for (const i of present) if (!tolerated(i)) presentRequired++;
+  const fatalCount = expected.count - toleratedCount - presentRequired;
+
+  // The missing ones in order, up to what a message shows: each step is either a tensor of the
+  // checkpoint or a missing one, so the walk is as short as the checkpoint plus the message.
   const missing: string[] = [];
   const fatalMissing: string[] = [];
-  for (const { name, shape } of expected) {
-    const got = byName.get(name);
-    if (!got) {
-      missing.push(name);
-      const isHead = !name.startsWith("bert.embeddings.") && !name.startsWith("bert.encoder.");
-      const tolerated = (isHead && options.allowMissingHead) ||
-        (head.head === "mlm" && name.startsWith("bert.pooler."));
-      if (!tolerated) fatalMissing.push(name);
-      continue;
-    }
-    if (!sameShape(got.tensor.shape, shape)) {
-      misShaped.push(`${got.from} is [${got.tensor.shape}], expected [${shape}]`);
-      continue;
-    }
-    found.set(name, got.tensor);
+  for (let i = 0; i < expected.count && fatalMissing.length <= BRIEF; i++) {
+    if (present.has(i)) continue;
+    if (tolerated(i)) missing.push(expected.at(i).name);
+    else fatalMissing.push(expected.at(i).name);
   }
-  for (const [name, { from }] of byName) if (!wanted.has(name)) unexpected.push(from);
 
-  if (fatalMissing.length > 0 || misShaped.length > 0 || duplicated.length > 0) {
+  if (fatalCount > 0 || misShaped.length > 0 || duplicated.length > 0) {
     const parts: string[] = [];
-    if (fatalMissing.length > 0) {
-      parts.push(`${count(fatalMissing.length, "tensor")} missing: ${fatalMissing.join(", ")}`);
+    if (fatalCount > 0) {
+      parts.push(`${count(fatalCount, "tensor")} missing: ${namesInBrief(fatalMissing, fatalCount)}`);
     }
     if (misShaped.length > 0) {
-      parts.push(`${count(misShaped.length, "tensor")} mis-shaped: ${misShaped.join("; ")}`);
+      misShaped.sort((a, b) => a.at - b.at);
+      parts.push(
+        `${count(misShaped.length, "tensor")} mis-shaped: ${
+          namesInBrief(misShaped.map((m) => m.what), misShaped.length, "; ")
+        }`,
+      );
     }
     if (duplicated.length > 0) {
-      parts.push(`${count(duplicated.length, "tensor")} given twice: ${duplicated.join("; ")}`);
+      parts.push(
+        `${count(duplicated.length, "tensor")} given twice: ${
+          namesInBrief(duplicated, duplicated.length, "; ")
+        }`,
+      );
     }
     const source = options.source ? ` "${options.source}"` : "";
     const shape = `L${config.num_hidden_layers}/H${config.hidden_size}/A${config.num_attention_heads}/` +
@@ -263,7 +373,14 @@ export function validateCheckpoint(
       `Checkpoint${source} does not match the BERT config (${shape}, ${head.head} head): ${parts.join("; ")}`,
     );
   }
-  return { tensors: found, missing, unexpected, renamed, warnings };
+  found.sort((a, b) => a.at - b.at);
+  return {
+    tensors: new Map(found.map((f) => [f.name, f.tensor])),
+    missing,
+    unexpected,
+    renamed,
+    warnings,
+  };
 }
 
 function count(n: number, noun: string): string {
@@ -274,7 +391,9 @@ function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function sameValues(a: SafetensorsTensor, b: SafetensorsTensor): boolean {
+/** Whether two tensors hold the same values; true when either has not been read. */
+function sameValues(a: CheckpointTensor, b: CheckpointTensor): boolean {
+  if (a.data === undefined || b.data === undefined) return true;
   if (a.data.length !== b.data.length) return false;
   for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
   return true;

@@ -11,8 +11,9 @@
  * contiguously in that order, compact JSON with "__metadata__" first, and the header padded with
  * spaces to a multiple of 8 bytes. Only F32 is written; reads also take F16 and BF16 (released
  * checkpoints use them) and widen them to Float32Array. Reads check what the reference checks (a
- * sane header length, valid JSON, known dtypes, byte lengths that match the shapes, offsets that
- * tile the data buffer exactly) and every error names the file and the tensor.
+ * sane header length, valid JSON, each name given once, shapes and offsets written as integers,
+ * known dtypes, byte lengths that match the shapes, offsets that tile the data buffer exactly) and
+ * every error names the file and the tensor.
  *
  * A read allocates each tensor once and reads its bytes straight into it, so loading a 440 MB
  * F32 checkpoint takes about 440 MB.
@@ -28,6 +29,7 @@
  * ```
  * @module
  */
+import { visit } from "jsonc-parser";
 import { writeAll, writeAtomic } from "../../util/atomic_write.ts";
 
 /** One tensor in memory: row-major f32 values and their shape ([] for a scalar). */
@@ -331,15 +333,18 @@ async function readHeader(file: Deno.FsFile, path: string): Promise<SafetensorsH
   const headerBytes = new Uint8Array(n);
   await readExactly(file, headerBytes, path, undefined);
   if (headerBytes[0] !== 0x7b) bad(`the header does not start with "{" (not a safetensors file?)`);
+  let text = "";
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+    json = JSON.parse(text);
   } catch (error) {
     bad(`the header is not valid JSON (${(error as Error).message})`);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     bad(`the header is not a JSON object`);
   }
+  checkHeaderTokens(text, bad);
 
   const dataStart = 8 + n;
   const dataBytes = fileSize - dataStart;
@@ -415,6 +420,50 @@ async function readHeader(file: Deno.FsFile, path: string): Promise<SafetensorsH
     bad(`${dataBytes - at} bytes after the last tensor${previous ? ` ("${previous.name}")` : ""} are unused`);
   }
   return { metadata, entries, dataStart, fileSize };
+}
+
+/**
+ * What JSON.parse hides and the reference reader (serde) refuses: a name given twice (JSON.parse
+ * keeps the last) and a shape or offset written as a float (`4.0` parses as 4). Read from the
+ * header's text, since the parsed object no longer shows either.
+ */
+function checkHeaderTokens(text: string, bad: (what: string) => never): void {
+  const names: Set<string>[] = [];
+  visit(text, {
+    onObjectBegin: () => {
+      names.push(new Set());
+    },
+    onObjectEnd: () => {
+      names.pop();
+    },
+    onObjectProperty: (property, _offset, _length, _line, _column, pathSupplier) => {
+      const seen = names.at(-1)!;
+      if (seen.has(property)) {
+        const path = pathSupplier();
+        if (path.length === 0) {
+          bad(`${describeKey(property)} is given twice in the header`);
+        }
+        bad(`${describeKey(String(path[0]))}: field "${property}" is given twice`);
+      }
+      seen.add(property);
+    },
+    onLiteralValue: (value, offset, length, _line, _column, pathSupplier) => {
+      if (typeof value !== "number") return;
+      const raw = text.slice(offset, offset + length);
+      if (/^-?(0|[1-9][0-9]*)$/.test(raw) && raw !== "-0") return;
+      const [name, field] = pathSupplier();
+      if (name === "__metadata__" || (field !== "shape" && field !== "data_offsets")) return;
+      bad(
+        `${
+          describeKey(String(name))
+        }: ${field} holds ${raw}, expected an integer written without a fraction or exponent`,
+      );
+    },
+  });
+}
+
+function describeKey(key: string): string {
+  return key === "__metadata__" ? `"__metadata__"` : `tensor "${key}"`;
 }
 
 // ---------------------------------------------------------------------------------------------
