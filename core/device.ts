@@ -194,7 +194,11 @@ export class Gpu {
     const runtime = await openRuntime(backend);
     const adapter = await runtime.gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) {
-      throw new Error(`Cannot open a WebGPU adapter through ${backend}: requestAdapter() gave none`);
+      throw new Error(
+        `Cannot open a WebGPU adapter through ${backend}: requestAdapter() gave none; without a GPU, ` +
+          `install Mesa's lavapipe (Mesa >= 25; Debian: mesa-vulkan-drivers from bookworm-backports, ` +
+          `README "Setting up a machine") or run with --backend cpu`,
+      );
     }
     const requiredLimits: Record<string, number> = {};
     for (const key of REQUESTED_LIMITS) requiredLimits[key] = adapter.limits[key];

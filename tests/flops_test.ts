@@ -110,12 +110,13 @@ Deno.test("stepFlops() with backwardFactor 1 reproduces the ELECTRA paper's BERT
 });
 
 Deno.test("the paper's 9.6e15 FLOPs are about 850-1,300 steps of bert-base at batch 128 x 128", () => {
-  // METHOD.md: "9.6e15 FLOPs on BERT-base is only ~1.5-2e7 tokens: about 1,000-1,300 steps".
+  // The project's first estimate: "9.6e15 FLOPs on BERT-base is only ~1.5-2e7 tokens: about
+  // 1,000-1,300 steps".
   // 15% of 128 positions predicted (19.2 per sequence). Per step:
   //   6ND: 6 x 109,514,298 x 16,384 = 1.0766e13 -> 891.7 -> 892 steps (1.46e7 tokens);
-  //   ELECTRA-style, backward = 2 x forward (METHOD.md): 1.1287e13 -> 850.6 -> 851 steps (1.39e7 tokens);
+  //   ELECTRA-style, backward = 2 x forward (docs/METHOD.md §5): 1.1287e13 -> 850.6 -> 851 steps (1.39e7 tokens);
   //   ELECTRA's own backward = forward: 7.5242e12 -> 1,275.9 -> 1,276 steps (2.09e7 tokens).
-  // So METHOD.md's 1,000-1,300 matches ELECTRA's script (backward = forward); 6ND and the
+  // So that 1,000-1,300 matches ELECTRA's script (backward = forward); 6ND and the
   // backward = 2 x forward count both give ~850-900 steps.
   const shape = { head: "mlm", batch: 128, seq: 128, predictionsPerSequence: 19.2 } as const;
   const spec = stepFlops(BASE, shape);
