@@ -653,7 +653,7 @@ export function formatExperimentMarkdown(r: ExperimentResults): string {
     "# Concentrated learning: equal-FLOPs experiment",
     "",
     `Every arm ${start}, pre-trained with seeds ${r.seeds.pretrain.join(", ")} ` +
-    `(data order, masks, and the random and concentrated subsets), ${
+    `(data order, masks, and the random subset; the concentrated subset is the same for every seed), ${
       grouped(b.tokens_per_step)
     } tokens per ` +
     `step (batch ${p.batch} x ${p.seq_len}). Equal-compute arms: ${grouped(b.steps)} steps, ${

@@ -144,7 +144,7 @@ export const EXPERIMENT_SETTINGS: SettingsSpec<ExperimentSettings> = defineSetti
       "GLUE fine-tuning seeds 1..N per arm and pre-training seed, each on its own training sample",
     ),
     pretrain_seeds: z.number().int().positive().default(2).describe(
-      "pre-training seeds per arm (data order, masks, the random and concentrated subsets)",
+      "pre-training seeds per arm (data order, masks, the random subset; the concentrated subset has no randomness)",
     ),
     heldout: z.number().gt(0).lt(1).default(0.05).describe(
       "fraction of the corpus' documents held out before any selection, to measure every arm on",
