@@ -49,11 +49,25 @@ export {
   type KernelSpec,
   type Param,
 } from "./core/device.ts";
+export { MIXED_FEATURE, type Precision, PRECISIONS } from "./core/precision.ts";
+export {
+  DEFAULT_LOSS_SCALER,
+  LossScaler,
+  type LossScalerOptions,
+  type LossScalerState,
+} from "./core/loss_scaler.ts";
+export {
+  type Capabilities,
+  capabilities,
+  type PrecisionSupport,
+  type SubgroupMatrixConfig,
+} from "./core/capabilities.ts";
 /** The CPU twins of the kernels: plain loops with float64 accumulation, the reference for every WGSL op. */
 export * as cpu from "./core/cpu/mod.ts";
 /** The device ops: each records its WGSL kernel(s) on a {@linkcode Gpu}; names and arguments as in `cpu`. */
 export * as webgpu from "./core/webgpu/mod.ts";
 export type {
+  AdamWMultiOptions,
   AdamWOptions,
   BiasShape,
   ClipShape,
@@ -103,6 +117,8 @@ export {
   type StepResult,
   type TrainableModel,
   Trainer,
+  type TrainerExtraState,
+  trainerExtraState,
   type TrainerOptions,
 } from "./core/bert/trainer.ts";
 export {

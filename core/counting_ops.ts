@@ -31,6 +31,7 @@ export function countingOps(): CountingOps {
   };
   const plumbing: Partial<Ops<Counted>> = {
     backend: "cpu",
+    precision: "fp32",
     maxBinding: Number.MAX_SAFE_INTEGER,
     tensor: (size) => count(size),
     upload: (data) => count(data.length),
@@ -44,7 +45,7 @@ export function countingOps(): CountingOps {
   const ops = new Proxy(plumbing, {
     get: (target, prop) => {
       if (prop in target) return Reflect.get(target, prop);
-      if (/(Forward|Backward)$|^(fill|gradNorm|clipGradients|adamwUpdate)$/.test(String(prop))) {
+      if (/(Forward|Backward)$|^(fill|gradNorm|clipGradients|adamwUpdate|adamwMulti)$/.test(String(prop))) {
         return () => {};
       }
       throw new Error(`The counting backend lacks "${String(prop)}"`);

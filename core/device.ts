@@ -15,6 +15,7 @@
  */
 import { loadShader, shaderPath } from "./shaders.ts";
 import { type GpuBackend, type GpuRuntime, openRuntime } from "./runtime.ts";
+import { MIXED_FEATURE, type Precision } from "./precision.ts";
 
 export type { GpuBackend } from "./runtime.ts";
 
@@ -102,6 +103,12 @@ export interface GpuInfo {
   isFallbackAdapter: boolean;
   /** The adapter's features, sorted. */
   features: string[];
+  /** Subgroup sizes the adapter reports (0 when the runtime does not say). */
+  subgroupMinSize: number;
+  /** See {@linkcode GpuInfo.subgroupMinSize}. */
+  subgroupMaxSize: number;
+  /** Dawn toggles the instance was created with (always empty on Deno's runtime). */
+  toggles: string[];
   /** The device's values of {@linkcode REQUESTED_LIMITS} and the two offset alignments. */
   limits: Record<string, number>;
 }
@@ -113,6 +120,20 @@ interface Dispatch {
   tensors: readonly GpuTensor[];
   params: readonly Param[];
   workgroups: readonly [number, number, number];
+}
+
+/**
+ * Features asked for whenever the adapter has them: timestamps for benchmarks, f16 for
+ * `--precision mixed`, subgroups for reductions.
+ */
+const OPTIONAL_FEATURES: readonly string[] = ["timestamp-query", MIXED_FEATURE, "subgroups"];
+
+/** The Dawn toggles `--precision mixed` sets (and no others). */
+export const MIXED_DAWN_TOGGLES: readonly string[] = ["vulkan_enable_f16_on_nvidia"];
+
+/** What logs and errors call an adapter. */
+export function adapterName(info: GPUAdapterInfo): string {
+  return info.description || info.device || info.vendor || "unknown adapter";
 }
 
 let nextBufferId = 1;
@@ -127,9 +148,12 @@ export class Gpu {
   readonly device: GPUDevice;
   /** Adapter identity and the device's limits, fixed at open. */
   readonly info: GpuInfo;
+  /** The features the device was opened with (a subset of the adapter's). */
+  readonly features: ReadonlySet<string>;
   readonly #runtime: GpuRuntime;
   readonly #pipelines = new Map<string, Promise<GPUComputePipeline>>();
   readonly #modules = new Map<string, GPUShaderModule>();
+  readonly #entryFiles = new Map<string, string>();
   #pending: Dispatch[] = [];
   #uniforms: GPUBuffer | null = null;
   #staging = new Map<number, GPUBuffer[]>();
@@ -151,6 +175,7 @@ export class Gpu {
     this.backend = runtime.name;
     this.device = device;
     this.info = info;
+    this.features = new Set([...device.features]);
     device.addEventListener("uncapturederror", (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.#failure ??= new Error(
@@ -169,29 +194,33 @@ export class Gpu {
 
   /**
    * Opens a device on the named runtime. `auto` takes {@linkcode chooseBackend}'s pick and logs it;
-   * if that runtime has no adapter it says so on stderr and tries the other.
+   * if that runtime has no adapter it says so on stderr and tries the other. `precision: "mixed"`
+   * requires shader-f16, and on Dawn sets the one toggle it needs for that (NVIDIA's Vulkan driver
+   * is denied f16 without it).
    */
-  static async open(options: { backend?: BackendName } = {}): Promise<Gpu> {
+  static async open(options: { backend?: BackendName; precision?: Precision } = {}): Promise<Gpu> {
+    const precision = options.precision ?? "fp32";
     const name = options.backend ?? "auto";
     if (name === "cpu") throw new RangeError(`Cannot open a GPU for backend "cpu": use the CPU ops instead`);
     if (name !== "auto" && name !== "dawn" && name !== "deno") {
       throw new RangeError(`Unknown backend "${name}": expected auto, dawn, deno or cpu`);
     }
-    if (name !== "auto") return await Gpu.#open(name);
+    if (name !== "auto") return await Gpu.#open(name, precision);
     const first = chooseBackend();
     try {
-      const gpu = await Gpu.#open(first);
+      const gpu = await Gpu.#open(first, precision);
       console.error(`webgpu: backend auto -> ${first} (${gpu.info.adapter})`);
       return gpu;
     } catch (error) {
       const other: GpuBackend = first === "dawn" ? "deno" : "dawn";
       console.error(`webgpu: backend auto: ${first} failed (${(error as Error).message}); trying ${other}`);
-      return await Gpu.#open(other);
+      return await Gpu.#open(other, precision);
     }
   }
 
-  static async #open(backend: GpuBackend): Promise<Gpu> {
-    const runtime = await openRuntime(backend);
+  static async #open(backend: GpuBackend, precision: Precision): Promise<Gpu> {
+    const toggles = precision === "mixed" && backend === "dawn" ? [...MIXED_DAWN_TOGGLES] : [];
+    const runtime = await openRuntime(backend, { dawnToggles: toggles });
     const adapter = await runtime.gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) {
       throw new Error(
@@ -202,7 +231,19 @@ export class Gpu {
     }
     const requiredLimits: Record<string, number> = {};
     for (const key of REQUESTED_LIMITS) requiredLimits[key] = adapter.limits[key];
-    const requiredFeatures = [...adapter.features].filter((f) => f === "timestamp-query") as GPUFeatureName[];
+    const requiredFeatures = [...adapter.features].filter((f) =>
+      OPTIONAL_FEATURES.includes(f)
+    ) as GPUFeatureName[];
+    if (precision === "mixed" && !adapter.features.has(MIXED_FEATURE)) {
+      throw new Error(
+        `Cannot train with --precision mixed on ${
+          adapterName(adapter.info)
+        } through ${backend}: the adapter ` +
+          `lacks ${MIXED_FEATURE} (features: ${
+            [...adapter.features].sort().join(" ") || "none"
+          }); use --precision fp32`,
+      );
+    }
     const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
     const limits: Record<string, number> = {};
     for (const key of REQUESTED_LIMITS) limits[key] = device.limits[key];
@@ -210,11 +251,14 @@ export class Gpu {
     limits.minUniformBufferOffsetAlignment = device.limits.minUniformBufferOffsetAlignment;
     const info: GpuInfo = {
       backend,
-      adapter: adapter.info.description || adapter.info.device || adapter.info.vendor || "unknown adapter",
+      adapter: adapterName(adapter.info),
       vendor: adapter.info.vendor,
       architecture: adapter.info.architecture,
       isFallbackAdapter: Boolean((adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
       features: [...adapter.features].sort(),
+      subgroupMinSize: (adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
+      subgroupMaxSize: (adapter.info as { subgroupMaxSize?: number }).subgroupMaxSize ?? 0,
+      toggles,
       limits,
     };
     return new Gpu(runtime, device, info);
@@ -274,12 +318,26 @@ export class Gpu {
       throw new RangeError(`Cannot write ${data.length} elements into "${tensor.label}" of ${tensor.size}`);
     }
     this.#assertNothingRecorded();
+    // Nothing to write; Deno's WebGPU panics on an empty writeBuffer (2.9.6, queue.rs:153).
+    if (data.length === 0) return;
     this.device.queue.writeBuffer(tensor.buffer, tensor.offset, data as Float32Array<ArrayBuffer>);
   }
 
-  /** Returns (creating once) the pipeline of a kernel; creation runs in an error scope. */
+  /**
+   * Returns (creating once) the pipeline of a kernel; creation runs in an error scope. Kernels are
+   * known by entry name (and constants) in logs, errors and caches, so an entry name used by two
+   * shader files is refused rather than silently given the other file's pipeline.
+   */
   pipeline(spec: KernelSpec): Promise<GPUComputePipeline> {
     const key = kernelKey(spec);
+    const file = this.#entryFiles.get(spec.entry);
+    if (file === undefined) this.#entryFiles.set(spec.entry, spec.file);
+    else if (file !== spec.file) {
+      throw new Error(
+        `Kernel "${spec.entry}" is defined in both ${shaderPath(file)} and ${shaderPath(spec.file)}: ` +
+          `entry names must be unique across shaders`,
+      );
+    }
     let p = this.#pipelines.get(key);
     if (!p) {
       p = this.#createPipeline(spec, key);

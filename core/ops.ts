@@ -16,9 +16,11 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "./device.ts";
+import { MIXED_FEATURE, type Precision } from "./precision.ts";
 import * as cpu from "./cpu/mod.ts";
 import * as dev from "./webgpu/mod.ts";
 import type {
+  AdamWMultiOptions,
   AdamWOptions,
   BiasShape,
   ClipShape,
@@ -62,6 +64,8 @@ export interface CpuTensor {
 export interface Ops<T> {
   /** Which backend runs the kernels: the CPU twins or a WebGPU runtime. */
   readonly backend: "cpu" | "dawn" | "deno";
+  /** `mixed`: the matmuls round their operands to f16 (and the trainer scales the loss). */
+  readonly precision: Precision;
   /** The most elements one kernel may bind from a tensor (bigger tensors are bound as views). */
   readonly maxBinding: number;
   /** A zero-filled tensor of `size` 32-bit elements. */
@@ -180,20 +184,34 @@ export interface Ops<T> {
   clipGradients(grads: T, norm: T, shape: ClipShape): void;
   /** One AdamW step (torch.optim.AdamW semantics), in place on `params`, `m` and `v`. */
   adamwUpdate(params: T, grads: T, m: T, v: T, o: AdamWOptions): void;
+  /**
+   * One AdamW step over all tensors of flat buffers (or a chunk of them, at `o.offset`), in place on
+   * `params`, `m` and `v`: gradients enter as g * unscale * clip, clip = min(1, maxNorm / (norm[0] *
+   * unscale + 1e-6)); weight decay only inside the [start, end) pairs of `ranges` (`decayRangeTable`).
+   */
+  adamwMulti(params: T, grads: T, m: T, v: T, norm: T, ranges: T, o: AdamWMultiOptions): void;
   /** out[0..n) = value (rounded to f32). */
   fill(out: T, shape: FillShape): void;
 }
 
 /**
  * The CPU backend: the twins on f32 storage (they accumulate in float64 inside), or on float64
- * storage throughout (`precision: "f64"`), the reference for finite differences.
+ * storage throughout (`storage: "f64"`), the reference for finite differences. `precision: "mixed"`
+ * runs the mixed-precision matmul twins (operands rounded to f16).
  */
-export function cpuOps(precision: "f32" | "f64" = "f32"): Ops<CpuTensor> {
+export function cpuOps(
+  storage: "f32" | "f64" = "f32",
+  options: { precision?: Precision } = {},
+): Ops<CpuTensor> {
+  const precision = options.precision ?? "fp32";
+  const matmul = precision === "mixed"
+    ? { forward: cpu.matmulForwardMixed, backward: cpu.matmulBackwardMixed }
+    : { forward: cpu.matmulForward, backward: cpu.matmulBackward };
   const f = (t: CpuTensor) => t.f;
   const i = (t: CpuTensor) => t.i;
   const fOrNull = (t: CpuTensor | null) => (t ? t.f : null);
   const make = (size: number, label: string): CpuTensor => {
-    if (precision === "f64") return { f: new Float64Array(size), i: new Int32Array(size), size, label };
+    if (storage === "f64") return { f: new Float64Array(size), i: new Int32Array(size), size, label };
     const buffer = new ArrayBuffer(size * 4);
     return { f: new Float32Array(buffer), i: new Int32Array(buffer), size, label };
   };
@@ -201,13 +219,14 @@ export function cpuOps(precision: "f32" | "f64" = "f32"): Ops<CpuTensor> {
     if (data.length > t.size) throw new RangeError(`Cannot write ${data.length} elements into "${t.label}"`);
     if (data instanceof Int32Array) {
       t.i.set(data);
-      if (precision === "f64") t.f.set(data);
+      if (storage === "f64") t.f.set(data);
     } else {
       t.f.set(data);
     }
   };
   return {
     backend: "cpu",
+    precision,
     maxBinding: Number.MAX_SAFE_INTEGER,
     tensor: make,
     upload(data, label) {
@@ -226,9 +245,9 @@ export function cpuOps(precision: "f32" | "f64" = "f32"): Ops<CpuTensor> {
     readInt: (t) => Promise.resolve(t.i.slice()),
     flush: () => Promise.resolve(),
 
-    matmulForward: (out, a, b, bias, s) => cpu.matmulForward(f(out), f(a), f(b), fOrNull(bias), s),
+    matmulForward: (out, a, b, bias, s) => matmul.forward(f(out), f(a), f(b), fOrNull(bias), s),
     matmulBackward: (da, db, dbias, dout, a, b, s) =>
-      cpu.matmulBackward(fOrNull(da), fOrNull(db), fOrNull(dbias), f(dout), f(a), f(b), s),
+      matmul.backward(fOrNull(da), fOrNull(db), fOrNull(dbias), f(dout), f(a), f(b), s),
     biasBackward: (dbias, dout, scratch, s) => cpu.biasBackward(f(dbias), f(dout), f(scratch), s),
     layerNormForward: (out, mean, rstd, inp, w, b, o) =>
       cpu.layerNormForward(f(out), f(mean), f(rstd), f(inp), f(w), f(b), o),
@@ -275,17 +294,33 @@ export function cpuOps(precision: "f32" | "f64" = "f32"): Ops<CpuTensor> {
     gradNorm: (out, scratch, inp, s) => cpu.gradNorm(f(out), f(scratch), f(inp), s),
     clipGradients: (grads, norm, s) => cpu.clipGradients(f(grads), f(norm), s),
     adamwUpdate: (p, g, m, v, o) => cpu.adamwUpdate(f(p), f(g), f(m), f(v), o),
+    adamwMulti: (p, g, m, v, norm, ranges, o) =>
+      cpu.adamwMulti(f(p), f(g), f(m), f(v), f(norm), i(ranges), o),
     fill: (out, s) => cpu.fill(f(out), s),
   };
 }
 
 /**
  * The WebGPU backend on an opened device. `maxBinding` (elements) may lower the adapter's binding
- * limit, so that the chunked paths can be exercised on any adapter.
+ * limit, so that the chunked paths can be exercised on any adapter. `precision: "mixed"` runs the
+ * mixed-precision matmuls (the device must have been opened with shader-f16).
  */
-export function gpuOps(gpu: Gpu, options: { maxBinding?: number } = {}): Ops<GpuTensor> {
+export function gpuOps(
+  gpu: Gpu,
+  options: { maxBinding?: number; precision?: Precision } = {},
+): Ops<GpuTensor> {
+  const precision = options.precision ?? "fp32";
+  if (precision === "mixed" && !gpu.features.has(MIXED_FEATURE)) {
+    throw new Error(
+      `Cannot run --precision mixed on ${gpu.info.adapter}: the device was opened without ${MIXED_FEATURE}`,
+    );
+  }
+  const matmul = precision === "mixed"
+    ? { forward: dev.matmulForwardMixed, backward: dev.matmulBackwardMixed }
+    : { forward: dev.matmulForward, backward: dev.matmulBackward };
   return {
     backend: gpu.backend,
+    precision,
     maxBinding: Math.min(
       options.maxBinding ?? Infinity,
       Math.floor(gpu.info.limits.maxStorageBufferBindingSize! / 4),
@@ -298,9 +333,9 @@ export function gpuOps(gpu: Gpu, options: { maxBinding?: number } = {}): Ops<Gpu
     readInt: (t) => gpu.readInt(t),
     flush: () => gpu.flush(),
 
-    matmulForward: (out, a, b, bias, s) => dev.matmulForward(gpu, out, a, b, bias, s),
+    matmulForward: (out, a, b, bias, s) => matmul.forward(gpu, out, a, b, bias, s),
     matmulBackward: (da, db, dbias, dout, a, b, s, scratch) =>
-      dev.matmulBackward(gpu, da, db, dbias, dout, a, b, s, scratch),
+      matmul.backward(gpu, da, db, dbias, dout, a, b, s, scratch),
     biasBackward: (dbias, dout, scratch, s) => dev.biasBackward(gpu, dbias, dout, scratch, s),
     layerNormForward: (out, mean, rstd, inp, w, b, o) =>
       dev.layerNormForward(gpu, out, mean, rstd, inp, w, b, o),
@@ -336,6 +371,7 @@ export function gpuOps(gpu: Gpu, options: { maxBinding?: number } = {}): Ops<Gpu
     gradNorm: (out, scratch, inp, s) => dev.gradNorm(gpu, out, scratch, inp, s),
     clipGradients: (grads, norm, s) => dev.clipGradients(gpu, grads, norm, s),
     adamwUpdate: (p, g, m, v, o) => dev.adamwUpdate(gpu, p, g, m, v, o),
+    adamwMulti: (p, g, m, v, norm, ranges, o) => dev.adamwMulti(gpu, p, g, m, v, norm, ranges, o),
     fill: (out, s) => dev.fill(gpu, out, s),
   };
 }

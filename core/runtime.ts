@@ -56,11 +56,21 @@ async function dawnWait<T>(start: () => Promise<T>, sharesCpu: boolean): Promise
 // create() returns, while adapters and devices keep only the runner alive: once that object is garbage
 // collected, the next ProcessEvents reads freed memory (SIGSEGV, "std::system_error: Invalid argument",
 // robust-mutex assertions, hangs). Under Deno and Node alike; busy, allocating JS makes it likely.
-// So the instance is created once and held here for the life of the process, and every Gpu holds it too.
-let dawn: GPU | null = null;
+// So each instance (one per set of toggles) is created once and held here for the life of the
+// process, and every Gpu holds it too.
+const dawnInstances = new Map<string, GPU>();
+
+/**
+ * Dawn toggles the instance is created with, e.g. `vulkan_enable_f16_on_nvidia` (Dawn hides
+ * shader-f16 on NVIDIA's Vulkan driver without it) or `allow_unsafe_apis`; ignored by Deno's runtime.
+ */
+export interface RuntimeOptions {
+  /** Passed as dawn.node's `enable-dawn-features=<comma-separated>`. */
+  dawnToggles?: readonly string[];
+}
 
 /** Loads the named runtime, or throws a one-line error saying why it is not available. */
-export async function openRuntime(name: GpuBackend): Promise<GpuRuntime> {
+export async function openRuntime(name: GpuBackend, options: RuntimeOptions = {}): Promise<GpuRuntime> {
   if (name === "deno") {
     if (!("gpu" in navigator) || !navigator.gpu) {
       throw new Error(
@@ -70,6 +80,9 @@ export async function openRuntime(name: GpuBackend): Promise<GpuRuntime> {
     return { name, gpu: navigator.gpu, wait: plainWait };
   }
   if (name === "dawn") {
+    const toggles = [...new Set(options.dawnToggles ?? [])].sort();
+    const key = toggles.join(",");
+    let dawn = dawnInstances.get(key);
     if (!dawn) {
       let mod: { create: (options: string[]) => unknown };
       try {
@@ -77,7 +90,8 @@ export async function openRuntime(name: GpuBackend): Promise<GpuRuntime> {
       } catch (error) {
         throw new Error(`Cannot use backend "dawn": npm:webgpu failed to load: ${(error as Error).message}`);
       }
-      dawn = mod.create([]) as GPU;
+      dawn = mod.create(toggles.length > 0 ? [`enable-dawn-features=${key}`] : []) as GPU;
+      dawnInstances.set(key, dawn);
     }
     return { name, gpu: dawn, wait: dawnWait };
   }

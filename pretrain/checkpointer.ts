@@ -21,7 +21,7 @@
  */
 import type { BertConfig } from "../core/bert/config.ts";
 import type { BertMlm } from "../core/bert/model.ts";
-import type { MlmTrainer } from "../core/bert/trainer.ts";
+import { type MlmTrainer, trainerExtraState } from "../core/bert/trainer.ts";
 import {
   loadBertDir,
   loadTrainingState,
@@ -118,7 +118,12 @@ export class Checkpointer<T> {
     const loaded = await loadBertDir(this.dir, { head: "mlm" });
     ops.write(model.params, loaded.params);
     const state = await loadTrainingState(this.dir, { parameters: model.layout.size });
-    trainer.restore(state.step, state.m, state.v);
+    trainer.restore(
+      state.step,
+      state.m,
+      state.v,
+      trainerExtraState(state.meta, `${this.dir}/optimizer.safetensors`),
+    );
     return state.step;
   }
 }

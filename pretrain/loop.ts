@@ -112,6 +112,7 @@ export async function runSteps<T>(
   let hostMs = 0, waitMs = 0;
   let lastLoss: number | null = null;
   let stepsRun = 0;
+  let skipped = 0;
   const prepare = async (step: number): Promise<MaskedBatch[]> => {
     const t = performance.now();
     const batches: MaskedBatch[] = [];
@@ -135,6 +136,7 @@ export async function runSteps<T>(
       next = step < totalSteps ? prepare(step + 1) : null;
       const result = await pending;
       stepsRun++;
+      if (result.skipped) skipped++;
       lastLoss = result.loss;
       if (!Number.isFinite(result.loss)) {
         throw new Error(`Training diverged at step ${step}: loss ${result.loss} (try a lower --lr)`);
@@ -150,6 +152,7 @@ export async function runSteps<T>(
           ...totalsAt(step, settings, p.perStep),
           tokens_per_s: tokensPerS,
           elapsed_s: (performance.now() - p.wallStart) / 1000,
+          ...(result.lossScale !== undefined ? { loss_scale: result.lossScale, skipped_steps: skipped } : {}),
         };
         await p.metrics.append(record);
       }

@@ -28,6 +28,10 @@ export interface StepRecord {
   tokens_per_s: number;
   /** Seconds since this session of the run started (a resume starts from 0). */
   elapsed_s: number;
+  /** Mixed precision: the loss scale of this step (HF logs GradScaler's scale the same way). */
+  loss_scale?: number;
+  /** Mixed precision: steps of this session skipped so far because their gradients overflowed. */
+  skipped_steps?: number;
 }
 
 /** One evaluation on the held-out split, after optimizer step `step`. */

@@ -135,13 +135,13 @@ export async function pretrain(
   const microShape = { batch: micro, seq: config.seq_len, predictions: micro * config.max_predictions };
   let gpu = options.gpu ?? null;
   const opened = !gpu && config.backend !== "cpu";
-  if (opened) gpu = await Gpu.open({ backend: config.backend });
+  if (opened) gpu = await Gpu.open({ backend: config.backend, precision: config.precision });
   try {
     if (gpu) await checkFits(gpu, bertShape(modelConfig), microShape, config);
     const device = gpu
       ? { backend: gpu.backend, adapter: gpu.info.adapter }
       : { backend: "cpu", adapter: "CPU reference" };
-    log(`pretrain: ${device.backend} on ${device.adapter}`);
+    log(`pretrain: ${device.backend} on ${device.adapter}, precision ${config.precision}`);
     const context: RunContext = {
       config,
       out,
@@ -164,7 +164,10 @@ export async function pretrain(
       resume,
       command: options.command ?? "",
     };
-    const summary = gpu ? await train(gpuOps(gpu), context) : await train(cpuOps("f32"), context);
+    const { precision } = config;
+    const summary = gpu
+      ? await train(gpuOps(gpu, { precision }), context)
+      : await train(cpuOps("f32", { precision }), context);
     if (config.probe && summary.status === "completed") {
       const probeOf = (model: string, into: string) => probeBrief(model, into, config, gpu, log);
       summary.probe = {

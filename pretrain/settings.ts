@@ -16,6 +16,7 @@ import { UsageError } from "../config/errors.ts";
 import { defineSettings, type SettingsSpec } from "../config/settings.ts";
 import { BERT_PRESETS, type BertPresetName } from "../core/bert/config.ts";
 import { BACKEND_NAMES, type BackendName } from "../core/device.ts";
+import { type Precision, PRECISIONS } from "../core/precision.ts";
 import { type BertSizes, type FlopsConvention, planTraining, type TrainingPlan } from "../core/flops.ts";
 import { SELECTION_FIELDS, type SelectionSettings, TEXT_FIELDS } from "../data/concentrate/fields.ts";
 import { MASKING_FIELDS } from "../masking/fields.ts";
@@ -64,6 +65,8 @@ export interface PretrainSettings extends MaskingSettings, SelectionSettings {
   seed: number;
   /** `auto`, `dawn`, `deno` or `cpu`. */
   backend: BackendName;
+  /** `fp32`, or `mixed`: f16 matmul operands with f32 accumulation and dynamic loss scaling. */
+  precision: Precision;
   /** Validate every N steps (0: only at the end). */
   eval_every: number;
   /** Most validation batches per evaluation. */
@@ -136,6 +139,10 @@ export const PRETRAIN_SETTINGS: SettingsSpec<PretrainSettings> = defineSettings<
     ),
     backend: z.enum(BACKEND_NAMES).default("auto").describe(
       "auto, a WebGPU runtime (dawn, deno), or cpu (the CPU reference ops)",
+    ),
+    precision: z.enum(PRECISIONS).default("fp32").describe(
+      "fp32, or mixed: matmul operands in f16 with f32 sums, f32 master weights, dynamic loss scaling " +
+        "(needs shader-f16: deno task doctor)",
     ),
     eval_every: nonNegativeInt.default(50).describe("validate every N steps (0: only at the end)"),
     eval_batches: positiveInt.default(8).describe("most validation batches per evaluation"),

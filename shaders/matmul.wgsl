@@ -12,6 +12,9 @@
 // Variants of one op, chosen per adapter by core/webgpu/matmul.ts:
 // - matmul_forward_naive: one output per invocation; the baseline the others are measured against.
 // - matmul_forward: portable; 16x16 invocations, 4x4 outputs each, scalar loads. Fallback.
+// - matmul_blocked (shaders/matmul_blocked.wgsl): for discrete GPUs, 128x128 tiles, 8x8 outputs
+//   per invocation, double-buffered k-major workgroup tiles and split-K; not yet timed on a GPU.
+// - --precision mixed runs shaders/matmul_mixed.wgsl instead (f16 operands, f32 sums).
 // - matmul_forward_tiled: for real GPUs; 64x64 output tile per workgroup staged through workgroup
 //   memory in k-slices of 16, 4x4 outputs per invocation.
 // - matmul_rows_nn / _nt / _tn: for CPU-emulated adapters (lavapipe), where barriers are expensive

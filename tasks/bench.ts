@@ -1,7 +1,8 @@
 /**
  * `deno task bench [NAME...]`: the benchmark suite (`bench/suite.ts`) on one WebGPU runtime; a
  * table, or with `--json` one JSON object per line with `bench`, `backend`, `adapter`, `value`,
- * `unit`.
+ * `unit` (and `variant`, `precision` where they apply). `--precision fp32|mixed|both` picks the
+ * precisions of the matmul and train_step benchmarks; `--torch` times PyTorch's step beside ours.
  * @module
  */
 import { type CommandRun, type CommandSpec, runCommand } from "../config/command.ts";
@@ -15,7 +16,12 @@ export const BENCH_COMMAND: CommandSpec<BenchSettings, JsonOption> = {
   settings: BENCH_SETTINGS,
   options: jsonOption("bench", "one JSON object per result instead of a table"),
   positional: { key: "names", label: "[NAME...]", description: "benchmarks to run (as --names)" },
-  examples: ["deno task bench", "deno task bench matmul_1024 train_step --backend deno --json"],
+  examples: [
+    "deno task bench",
+    "deno task bench matmul_1024 train_step --backend deno --json",
+    "deno task bench train_step --torch --precision both",
+    "deno task bench matmul_4096 matmul_bert train_step_base --precision mixed --torch",
+  ],
 };
 
 /** Runs the command line read by {@linkcode BENCH_COMMAND}. */

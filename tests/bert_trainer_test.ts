@@ -1,39 +1,13 @@
 import { cpuOps, gpuOps, type Ops } from "../core/ops.ts";
-import {
-  type BatchShape,
-  BertMlm,
-  type BertShape,
-  type HostBatch,
-  initialParameters,
-} from "../core/bert/model.ts";
+import { BertMlm, initialParameters } from "../core/bert/model.ts";
 import { MlmTrainer, type StepResult } from "../core/bert/trainer.ts";
 import { chunkCount } from "../core/bert/chunks.ts";
-import { assertClose, gpuTest, randomInts } from "./_helpers.ts";
+import { TINY_BATCH, TINY_SHAPE, tinyBatch } from "./_tiny_mlm.ts";
+import { assertClose, gpuTest } from "./_helpers.ts";
 
-const SHAPE: BertShape = {
-  vocab: 40,
-  hidden: 32,
-  layers: 2,
-  heads: 2,
-  intermediate: 64,
-  maxPositions: 16,
-  typeVocab: 2,
-  layerNormEps: 1e-12,
-  hiddenDropout: 0.1,
-  attentionDropout: 0.1,
-};
-const BATCH: BatchShape = { batch: 2, seq: 9, predictions: 6 };
-
-function fixedBatch(): HostBatch {
-  const n = BATCH.batch * BATCH.seq;
-  return {
-    ids: randomInts(n, 21, SHAPE.vocab),
-    typeIds: new Int32Array(n),
-    attentionMask: Int32Array.from({ length: n }, (_, i) => (i === n - 1 ? 0 : 1)),
-    positions: Int32Array.of(0, 2, 5, 9, 12, 16),
-    labels: Int32Array.of(7, 31, 2, 19, 25, 11),
-  };
-}
+const SHAPE = TINY_SHAPE;
+const BATCH = TINY_BATCH;
+const fixedBatch = tinyBatch;
 
 async function losses<T>(ops: Ops<T>, steps: number, lr: number): Promise<number[]> {
   const model = new BertMlm(ops, SHAPE, BATCH);

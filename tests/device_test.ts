@@ -111,3 +111,20 @@ gpuTest("work recorded before a flush runs before a later read, even while pipel
     throw new Error(`read overtook the flush: ${got}`);
   }
 });
+
+gpuTest("an entry name defined in two shader files is refused, not given the other's pipeline", async (g) => {
+  // Pipelines are cached by entry name: fill.wgsl's `fill` requested from another file must fail.
+  g.pipeline({ file: "fill", entry: "fill" });
+  const message = await messageOf(() => g.pipeline({ file: "tests/fixtures/broken.wgsl", entry: "fill" }));
+  if (!/"fill" is defined in both shaders\/fill\.wgsl and tests\/fixtures\/broken\.wgsl/.test(message)) {
+    throw new Error(`unexpected: ${message}`);
+  }
+});
+
+gpuTest("an empty write is a no-op (Deno's WebGPU panics on a zero-byte writeBuffer)", async (g) => {
+  const t = g.upload(Float32Array.of(5), "t");
+  g.write(t, new Float32Array(0));
+  const empty = g.upload(new Float32Array(0), "empty");
+  if ((await g.read(t))[0] !== 5 || empty.size !== 0) throw new Error("an empty write changed something");
+  for (const x of [t, empty]) x.buffer.destroy();
+});

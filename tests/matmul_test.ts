@@ -1,5 +1,6 @@
 import * as cpu from "../core/cpu/matmul.ts";
 import * as gpu from "../core/webgpu/matmul.ts";
+import type { KernelSpec } from "../core/device.ts";
 import { MATMUL_VARIANTS } from "../core/webgpu/matmul.ts";
 import { checkGradient, checkKernel, gpuTest, randomFloats, zeros } from "./_helpers.ts";
 
@@ -112,6 +113,68 @@ for (const variant of MATMUL_VARIANTS) {
       tolerance: tolerance(768),
     });
   });
+}
+
+// The "blocked" variant's own paths, each asserted from the dispatches it records: ALIGNED (whole
+// 128x128 tiles and k % 8 == 0: no bounds checks), vec4 loads with bounds checks (every dimension a
+// multiple of 4, k not of 8), and split-K (few tiles, long k: partial sums, then the reduce). Bias,
+// alpha and accumulation ride along.
+interface BlockedCase extends Case {
+  transposes: readonly (readonly [boolean, boolean])[];
+  aligned: boolean;
+  splits: boolean;
+}
+const BLOCKED_CASES: BlockedCase[] = [
+  { m: 256, n: 256, k: 64, transposes: TRANSPOSES, aligned: true, splits: false },
+  { m: 128, n: 384, k: 96, transposes: TRANSPOSES, aligned: true, splits: false },
+  { m: 128, n: 256, k: 40, batch: 3, transposes: [[false, true]], aligned: true, splits: false },
+  { m: 36, n: 44, k: 20, batch: 2, transposes: TRANSPOSES, aligned: false, splits: false },
+  { m: 130, n: 130, k: 4100, transposes: [[true, false], [false, true]], aligned: false, splits: true },
+  { m: 128, n: 128, k: 2048, batch: 2, transposes: [[true, false]], aligned: true, splits: true },
+  { m: 256, n: 256, k: 8192, transposes: [[true, false]], aligned: true, splits: true },
+];
+
+for (const c of BLOCKED_CASES) {
+  for (const [transA, transB] of c.transposes) {
+    const batch = c.batch ?? 1;
+    const label = `${batch}x${c.m}x${c.n}x${c.k} tA=${+transA} tB=${+transB}`;
+    const path = `${c.aligned ? "aligned" : "bounds-checked"}${c.splits ? ", split-K" : ""}`;
+    gpuTest(`matmulForward() "blocked" matches the reference (${path}), ${label}`, async (g) => {
+      const accumulate = (c.k + +transA) % 2 === 1;
+      const shape = { ...c, batch, transA, transB, alpha: 0.75, accumulate };
+      const seen: KernelSpec[] = [];
+      const dispatch = g.dispatch;
+      g.dispatch = (spec, ...rest) => {
+        seen.push(spec);
+        dispatch.call(g, spec, ...rest);
+      };
+      try {
+        await checkKernel(g, {
+          what: `matmul blocked ${label}`,
+          inputs: {
+            a: randomFloats(batch * c.m * c.k, 11),
+            b: randomFloats(batch * c.k * c.n, 12),
+            bias: randomFloats(c.n, 13),
+          },
+          outputs: { out: { size: batch * c.m * c.n, accumulate } },
+          cpu: (o, i) => cpu.matmulForward(o.out, i.a, i.b, i.bias, shape),
+          gpu: (o, i) => gpu.matmulForward(g, o.out, i.a, i.b, i.bias, shape, "blocked"),
+          tolerance: tolerance(c.k),
+        });
+      } finally {
+        g.dispatch = dispatch;
+      }
+      const main = seen.find((s) => s.entry === "matmul_blocked");
+      const reduced = seen.some((s) => s.entry === "matmul_blocked_reduce");
+      const expected = { TRANS_A: +transA, TRANS_B: +transB, ALIGNED: +c.aligned, SPLIT: +c.splits };
+      if (JSON.stringify(main?.constants) !== JSON.stringify(expected) || reduced !== c.splits) {
+        throw new Error(
+          `expected matmul_blocked with ${JSON.stringify(expected)}${c.splits ? " and a reduce" : ""}, ` +
+            `got [${seen.map((s) => `${s.entry} ${JSON.stringify(s.constants ?? {})}`).join(", ")}]`,
+        );
+      }
+    });
+  }
 }
 
 for (const [transA, transB] of TRANSPOSES) {

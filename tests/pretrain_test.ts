@@ -12,6 +12,7 @@ import { fillMask } from "../pretrain/fill_mask.ts";
 import { readCommand } from "../config/command.ts";
 import { readSettingsFile } from "../config/file.ts";
 import { PRETRAIN_COMMAND } from "../tasks/pretrain.ts";
+import { readOptimizerState } from "../core/checkpoint/optimizer_state.ts";
 import { gpuTestOn } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -205,65 +206,88 @@ gpuTestOn("dawn", "pretrain runs end to end through the CLI and writes every out
   await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
 });
 
-gpuTestOn(
-  "dawn",
-  "Ctrl-C saves a checkpoint, and --resume continues with the uninterrupted run's losses",
-  async () => {
-    const dir = await Deno.makeTempDir({ prefix: "pretrain_resume_" });
-    const args = [...SHORT, "--masking", "bert", "--steps", "6", "--eval-every", "0"];
-    const whole = await pretrain([...args, "--out", `${dir}/whole`], "dawn");
-    assert.equal(whole.code, 0, whole.stderr);
+for (const precision of ["fp32", "mixed"]) {
+  gpuTestOn(
+    "dawn",
+    `Ctrl-C saves a checkpoint, and --resume continues with the uninterrupted run's losses (${precision})`,
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "pretrain_resume_" });
+      const args = [
+        ...SHORT,
+        "--masking",
+        "bert",
+        "--steps",
+        "6",
+        "--eval-every",
+        "0",
+        "--precision",
+        precision,
+      ];
+      const whole = await pretrain([...args, "--out", `${dir}/whole`], "dawn");
+      assert.equal(whole.code, 0, whole.stderr);
 
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--unstable-webgpu",
-        `${ROOT}tasks/pretrain.ts`,
-        "--backend",
-        "dawn",
-        "--cache",
-        CACHE,
-        ...args,
-        "--out",
-        `${dir}/cut`,
-      ],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    // Interrupt once step 2 is logged: the run finishes the step under way and saves.
-    let stderr = "";
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    while (!/step 2\/6/.test(stderr)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stderr += value;
-    }
-    child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stderr += value;
-    }
-    const status = await child.status;
-    await child.stdout.cancel();
-    assert.equal(status.code, 130, stderr);
-    const cut = JSON.parse(await Deno.readTextFile(`${dir}/cut/summary.json`));
-    assert.equal(cut.status, "interrupted");
-    assert.ok(cut.steps >= 2 && cut.steps < 6, `stopped at ${cut.steps}`);
-    assert.ok(await exists(`${dir}/cut/checkpoint/model.safetensors`));
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--unstable-webgpu",
+          `${ROOT}tasks/pretrain.ts`,
+          "--backend",
+          "dawn",
+          "--cache",
+          CACHE,
+          ...args,
+          "--out",
+          `${dir}/cut`,
+        ],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      // Interrupt once step 2 is logged: the run finishes the step under way and saves.
+      let stderr = "";
+      const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      while (!/step 2\/6/.test(stderr)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += value;
+      }
+      child.kill("SIGINT");
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += value;
+      }
+      const status = await child.status;
+      await child.stdout.cancel();
+      assert.equal(status.code, 130, stderr);
+      const cut = JSON.parse(await Deno.readTextFile(`${dir}/cut/summary.json`));
+      assert.equal(cut.status, "interrupted");
+      assert.ok(cut.steps >= 2 && cut.steps < 6, `stopped at ${cut.steps}`);
+      assert.ok(await exists(`${dir}/cut/checkpoint/model.safetensors`));
 
-    const resumed = await pretrain(["--resume", `${dir}/cut`], "dawn");
-    assert.equal(resumed.code, 0, resumed.stderr);
-    const losses = async (run: string) =>
-      (await jsonl(`${dir}/${run}/metrics.jsonl`)).filter((r) => r.kind === "train").map((
-        r,
-      ) => [r.step, r.loss]);
-    assert.deepEqual(await losses("cut"), await losses("whole"));
-    await Deno.remove(dir, { recursive: true });
-  },
-);
+      const resumed = await pretrain(["--resume", `${dir}/cut`], "dawn");
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const losses = async (run: string) =>
+        (await jsonl(`${dir}/${run}/metrics.jsonl`)).filter((r) => r.kind === "train").map((
+          r,
+        ) => [r.step, r.loss]);
+      assert.deepEqual(await losses("cut"), await losses("whole"));
+      if (precision === "mixed") {
+        // The loss scale and AdamW's update count are saved with the moments and restored from them.
+        const { meta } = await readOptimizerState(`${dir}/cut/checkpoint/optimizer.safetensors`);
+        assert.equal(meta.loss_scale, 65536);
+        assert.equal(meta.adam_updates, 6);
+        const scales = (await jsonl(`${dir}/cut/metrics.jsonl`)).filter((r) => r.kind === "train");
+        assert.ok(
+          scales.every((r) => r.loss_scale === 65536 && r.skipped_steps === 0),
+          JSON.stringify(scales),
+        );
+      }
+      await Deno.remove(dir, { recursive: true });
+    },
+  );
+}
 
 gpuTestOn(
   "dawn",

@@ -133,7 +133,7 @@ export class BertClassifier<T> extends EncoderModel<T> {
       forChunks(ops, this.grads, this.layout.size, "gradients", (g, n) => ops.fill(g, { n, value: 0 }));
     }
     const dlogits = enc.grad("cls.logits", B * L);
-    const scale = options.scale ?? 1 / B;
+    const scale = (options.scale ?? 1 / B) * (options.lossScale ?? 1);
     if (L === 1) ops.mseBackward(dlogits, saved("cls.logits"), this.#labels!, { rows: B, scale });
     else {ops.crossEntropyBackward(dlogits, saved("cls.logits"), this.#labels!, {
         rows: B,

@@ -60,6 +60,8 @@ export interface BackwardOptions {
   accumulate?: boolean;
   /** The loss gradient's scale, replacing 1 / (this batch's labelled items). */
   scale?: number;
+  /** Multiplies the loss gradient on top of `scale`: mixed precision's loss scale (default 1). */
+  lossScale?: number;
 }
 
 /** What one forward computed: the mean loss and the count of correct predictions. */
@@ -176,7 +178,7 @@ export class BertMlm<T> extends EncoderModel<T> {
     ops.crossEntropyBackward(dlogits, act("mlm.logits"), this.#labels!, {
       rows: P,
       classes: V,
-      scale: options.scale ?? 1 / Math.max(1, this.#validLabels),
+      scale: (options.scale ?? 1 / Math.max(1, this.#validLabels)) * (options.lossScale ?? 1),
     });
     const dtn = grad("mlm.ln", P * H);
     const wte = w("bert.embeddings.word_embeddings.weight");

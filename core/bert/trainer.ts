@@ -29,9 +29,11 @@
  */
 import type { Ops } from "../ops.ts";
 import { reduceScratchSize } from "../cpu/reduce.ts";
+import { decayRangeTable } from "../cpu/adamw.ts";
 import type { Layout } from "./layout.ts";
 import type { BackwardOptions, BertMlm, HostBatch } from "./model.ts";
 import { chunkCount, forChunks } from "./chunks.ts";
+import { LossScaler } from "../loss_scaler.ts";
 
 /** AdamW and clipping settings (METHOD.md §5 defaults). */
 export interface TrainerOptions {
@@ -62,6 +64,26 @@ export interface StepResult {
   loss: number;
   /** Fraction of labelled items predicted right (when asked for). */
   accuracy?: number;
+  /**
+   * Mixed precision only: the gradients overflowed at the loss scale, so no update was applied and
+   * the scale was halved (PyTorch's GradScaler skips such steps the same way).
+   */
+  skipped?: boolean;
+  /** Mixed precision only: the loss scale this step's gradients were computed with. */
+  lossScale?: number;
+}
+
+/**
+ * What a checkpoint keeps of a mixed-precision trainer besides its step and moments: AdamW's own
+ * step count (skipped steps do not advance it) and the loss scaler's state. Empty for fp32.
+ */
+export interface TrainerExtraState {
+  /** Updates applied (AdamW's bias-correction step); the trainer's step when absent. */
+  adam_updates?: number;
+  /** The loss scale to continue with. */
+  loss_scale?: number;
+  /** Good steps since the scale last changed. */
+  loss_scale_good_steps?: number;
 }
 
 /**
@@ -104,7 +126,12 @@ export class Trainer<T, Batch> {
   readonly #norm: T;
   readonly #scratch: T;
   readonly #chunkNorms: T | null;
+  readonly #decayRanges: T;
+  // Mixed precision's loss scaler (null in fp32), and the updates applied: the step count AdamW's
+  // bias correction uses, which skipped steps do not advance.
+  #scaler: LossScaler | null;
   #step = 0;
+  #updates = 0;
 
   /**
    * Allocates zeroed moments and the clipping buffers for `model`; AdamW settings not given are
@@ -123,6 +150,8 @@ export class Trainer<T, Batch> {
     const chunks = chunkCount(ops, n);
     this.#chunkNorms = chunks > 1 ? ops.tensor(64 * chunks, "gradient norm per chunk") : null;
     this.#scratch = ops.tensor(reduceScratchSize(Math.min(n, ops.maxBinding)), "gradient norm scratch");
+    this.#decayRanges = ops.upload(decayRangeTable(model.layout.entries), "weight decay ranges");
+    this.#scaler = ops.precision === "mixed" ? new LossScaler() : null;
   }
 
   /** Optimizer steps taken so far. */
@@ -130,12 +159,34 @@ export class Trainer<T, Batch> {
     return this.#step;
   }
 
-  /** Continues from a saved state: `step` updates were taken, and `m`, `v` hold their moments. */
-  restore(step: number, m: Float32Array, v: Float32Array): void {
+  /**
+   * What a checkpoint must keep besides `step`, `m` and `v` to continue exactly: empty in fp32; in
+   * mixed precision the updates applied and the loss scaler's state.
+   */
+  extraState(): TrainerExtraState {
+    if (!this.#scaler) return {};
+    const { scale, goodSteps } = this.#scaler.state();
+    return { adam_updates: this.#updates, loss_scale: scale, loss_scale_good_steps: goodSteps };
+  }
+
+  /**
+   * Continues from a saved state: `step` steps were taken, and `m`, `v` hold their moments; `extra`
+   * is {@linkcode extraState}'s record from the same checkpoint (a checkpoint without it, such as an
+   * fp32 one, continues with every step applied and a fresh loss scale).
+   */
+  restore(step: number, m: Float32Array, v: Float32Array, extra: TrainerExtraState = {}): void {
     if (!Number.isInteger(step) || step < 0) throw new RangeError(`Cannot restore step ${step}`);
+    const updates = extra.adam_updates ?? step;
+    if (!Number.isInteger(updates) || updates < 0 || updates > step) {
+      throw new RangeError(`Cannot restore ${updates} AdamW updates after ${step} steps`);
+    }
     this.#ops.write(this.m, m);
     this.#ops.write(this.v, v);
     this.#step = step;
+    this.#updates = updates;
+    if (this.#scaler && extra.loss_scale !== undefined) {
+      this.#scaler = new LossScaler({ scale: extra.loss_scale, goodSteps: extra.loss_scale_good_steps ?? 0 });
+    }
   }
 
   /** One step at learning rate `lr`; `accuracy` also reads back the count of correct predictions. */
@@ -159,12 +210,17 @@ export class Trainer<T, Batch> {
     const model = this.#model;
     const step = ++this.#step;
     const k = batches.length;
+    const lossScale = this.#scaler?.scale;
+    const scaled = lossScale === undefined ? {} : { lossScale };
     if (k === 1) {
       model.setBatch(batches[0]!);
       const { loss, correct } = model.forward(step, true);
-      model.backward(step, true);
-      this.#update(lr, step);
-      const result: StepResult = { loss: (await ops.read(loss))[0]! };
+      model.backward(step, true, scaled);
+      const applied = await this.#update(lr);
+      const result: StepResult = {
+        loss: (await ops.read(loss))[0]!,
+        ...this.#mixedResult(applied, lossScale),
+      };
       if (accuracy) {
         result.accuracy = (await ops.read(correct))[0]! / Math.max(1, this.#labelled(batches[0]!));
       }
@@ -178,19 +234,26 @@ export class Trainer<T, Batch> {
       model.setBatch(batches[i]!);
       const key = (step - 1) * k + i + 1;
       const { loss, correct } = model.forward(key, true);
-      model.backward(key, true, { accumulate: i > 0, scale: 1 / total });
+      model.backward(key, true, { accumulate: i > 0, scale: 1 / total, ...scaled });
       lossSum += (await ops.read(loss))[0]! * counts[i]!;
       if (accuracy) correctSum += (await ops.read(correct))[0]!;
     }
-    this.#update(lr, step);
+    const applied = await this.#update(lr);
     await ops.flush();
-    const result: StepResult = { loss: lossSum / total };
+    const result: StepResult = { loss: lossSum / total, ...this.#mixedResult(applied, lossScale) };
     if (accuracy) result.accuracy = correctSum / total;
     return result;
   }
 
-  // Clipping by the global gradient norm, then AdamW on every tensor (no decay where the layout says).
-  #update(lr: number, step: number): void {
+  #mixedResult(applied: boolean, lossScale: number | undefined): Partial<StepResult> {
+    return lossScale === undefined ? {} : { skipped: !applied, lossScale };
+  }
+
+  // The global gradient norm, then clipping and AdamW on every tensor (no decay where the layout
+  // says). With a loss scaler the norm is read first: a non-finite one skips the update (the
+  // scaler halves), a finite one is divided out of the gradients inside the update. Returns whether
+  // the update was applied.
+  async #update(lr: number): Promise<boolean> {
     const ops = this.#ops;
     const model = this.#model;
     const o = this.#options;
@@ -205,28 +268,62 @@ export class Trainer<T, Batch> {
     } else {
       ops.gradNorm(this.#norm, this.#scratch, model.grads, { n });
     }
-    forChunks(ops, model.grads, n, "gradients", (g, size) => {
-      ops.clipGradients(g, this.#norm, { n: size, maxNorm: o.maxGradNorm });
-    });
-    for (const e of model.layout.entries) {
-      const view = (t: T, what: string) => ops.view(t, e.offset, e.size, `${what} ${e.name}`);
-      ops.adamwUpdate(
-        view(model.params, "param"),
-        view(model.grads, "grad"),
+    let unscale = 1;
+    if (this.#scaler) {
+      const scale = this.#scaler.scale;
+      const norm = (await ops.read(this.#norm))[0]!;
+      if (!this.#scaler.update(Number.isFinite(norm))) return false;
+      unscale = 1 / scale;
+    }
+    const step = ++this.#updates;
+    // Clipping and AdamW in one pass per chunk; weight decay only inside the layout's decay ranges.
+    let offset = 0;
+    forChunks(ops, model.params, n, "params", (params, size) => {
+      const view = (t: T, what: string) =>
+        size === n ? t : ops.view(t, offset, size, `${what}[${offset}..${offset + size})`);
+      ops.adamwMulti(
+        params,
+        view(model.grads, "grads"),
         view(this.m, "m"),
         view(this.v, "v"),
+        this.#norm,
+        this.#decayRanges,
         {
-          n: e.size,
+          n: size,
+          offset,
           lr,
           beta1: o.beta1,
           beta2: o.beta2,
           eps: o.eps,
-          weightDecay: e.decay ? o.weightDecay : 0,
+          weightDecay: o.weightDecay,
           step,
+          maxNorm: o.maxGradNorm,
+          unscale,
         },
       );
-    }
+      offset += size;
+    });
+    return true;
   }
+}
+
+/**
+ * The {@linkcode TrainerExtraState} fields of a checkpoint's metadata; `where` names the file in
+ * the error when one is there but not a finite number.
+ */
+export function trainerExtraState(meta: Record<string, unknown>, where: string): TrainerExtraState {
+  const extra: TrainerExtraState = {};
+  for (const key of ["adam_updates", "loss_scale", "loss_scale_good_steps"] as const) {
+    const value = meta[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new Error(
+        `Invalid optimizer state "${where}": "${key}" must be a finite number, got ${JSON.stringify(value)}`,
+      );
+    }
+    extra[key] = value;
+  }
+  return extra;
 }
 
 /** The masked-LM trainer: a {@linkcode Trainer} whose accuracy counts the labelled positions. */

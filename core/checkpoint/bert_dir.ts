@@ -593,8 +593,9 @@ export interface SaveTrainingStateOptions<T> {
 }
 
 /**
- * Saves the trainer's step and AdamW moments (read back from the backend) with `meta` as
- * `<dir>/optimizer.safetensors`, written to a temporary name and renamed; creates `dir`.
+ * Saves the trainer's step and AdamW moments (read back from the backend) with `meta` and the
+ * trainer's `extraState()` as `<dir>/optimizer.safetensors`, written to a temporary name and renamed;
+ * creates `dir`.
  *
  * @example
  * ```ts
@@ -621,7 +622,9 @@ export async function saveTrainingState<T>(dir: string, options: SaveTrainingSta
   const step = trainer.step;
   const m = await ops.read(trainer.m);
   const v = await ops.read(trainer.v);
-  await writeOptimizerState(pathIn(dir, OPTIMIZER_FILE), { step, m, v, meta });
+  // Mixed precision's AdamW update count and loss scale ride along in the metadata.
+  const extra = trainer.extraState() as { [key: string]: Json };
+  await writeOptimizerState(pathIn(dir, OPTIMIZER_FILE), { step, m, v, meta: { ...meta, ...extra } });
 }
 
 /** Options of {@linkcode loadTrainingState}. */

@@ -75,7 +75,8 @@ export function matmulForward(
 /**
  * Gradients of {@linkcode matmulForward} (with `dout` the gradient of out), each accumulated:
  * da += alpha * dout op(B)^T (stored like a), db += alpha * op(A)^T dout (stored like b), and
- * dbias[j] += sum over batch and rows of dout[., j]. Pass null for gradients not wanted.
+ * dbias[j] += sum over batch and rows of dout[., j]. Pass null for gradients not wanted. `forward`
+ * runs the products (the mixed-precision backward passes its own).
  * On the device these are matmuls with other transpose flags plus `biasBackward`.
  */
 export function matmulBackward(
@@ -86,6 +87,7 @@ export function matmulBackward(
   a: Floats,
   b: Floats,
   shape: MatmulShape,
+  forward: typeof matmulForward = matmulForward,
 ): void {
   const s = matmulSizes(shape);
   for (const g of matmulBackwardPlan(s)) {
@@ -93,7 +95,7 @@ export function matmulBackward(
     if (!target) continue;
     const left = g.left === "dout" ? dout : g.left === "a" ? a : b;
     const right = g.right === "dout" ? dout : g.right === "a" ? a : b;
-    matmulForward(target, left, right, null, g.shape);
+    forward(target, left, right, null, g.shape);
   }
   if (dbias) {
     const { m, n, batch } = s;

@@ -11,6 +11,7 @@ export * from "./heads.ts";
 export * from "./layernorm.ts";
 export * from "./math.ts";
 export * from "./matmul.ts";
+export * from "./matmul_mixed.ts";
 export * from "./mse.ts";
 export * from "./reduce.ts";
 export * from "./residual.ts";

@@ -10,6 +10,7 @@ export * from "./gelu.ts";
 export * from "./heads.ts";
 export * from "./layernorm.ts";
 export * from "./matmul.ts";
+export * from "./matmul_mixed.ts";
 export * from "./mse.ts";
 export * from "./reduce.ts";
 export * from "./residual.ts";
