@@ -61,6 +61,7 @@ const CASES: Case[] = [
   { m: 45, n: 65, k: 37 },
   { m: 7, n: 13, k: 5, batch: 3 },
   { m: 130, n: 67, k: 129 },
+  { m: 9, n: 6, k: 0 },
 ];
 
 // More packed rows (batch x k = 70,000) than one grid dimension holds: the pack folds them into z.

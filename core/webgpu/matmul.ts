@@ -89,6 +89,40 @@ export function matmulVariantReason(gpu: Gpu): string {
   return `${variant}: ${why}`;
 }
 
+/**
+ * The checks every matmul kernel makes before recording (tensor sizes, 32-bit indexing), naming
+ * `kernel`; returns the resolved sizes and the device's placeholder for a missing bias, or null
+ * when the output is empty and there is nothing to record.
+ */
+export function checkMatmul(
+  gpu: Gpu,
+  kernel: string,
+  out: GpuTensor,
+  a: GpuTensor,
+  b: GpuTensor,
+  bias: GpuTensor | null,
+  shape: MatmulShape,
+): { sizes: Required<MatmulShape>; dummy: GpuTensor } | null {
+  const sizes = matmulSizes(shape);
+  const { m, n, k, batch } = sizes;
+  checkSizes(kernel, {
+    out: [out, batch * m * n],
+    a: [a, batch * m * k],
+    b: [b, batch * k * n],
+    ...(bias ? { bias: [bias, n] as const } : {}),
+  });
+  if (batch * Math.max(m * n, m * k, k * n) >= 2 ** 32) {
+    throw new RangeError(`Kernel "${kernel}": ${batch}x${m}x${n}x${k} overflows 32-bit indexing`);
+  }
+  if (batch * m * n === 0) return null;
+  let dummy = dummies.get(gpu);
+  if (!dummy) {
+    dummy = gpu.tensor(4, "matmul: no bias");
+    dummies.set(gpu, dummy);
+  }
+  return { sizes, dummy };
+}
+
 /** out (+)= alpha * op(a) op(b) + bias; see the CPU twin for the exact layout. */
 export function matmulForward(
   gpu: Gpu,
@@ -99,24 +133,12 @@ export function matmulForward(
   shape: MatmulShape,
   variant: MatmulVariant = matmulVariant(gpu),
 ): void {
-  const { m, n, k, batch, transA, transB, alpha, accumulate } = matmulSizes(shape);
   const tile = TILES[variant];
   if (!tile) throw new RangeError(`Unknown matmul variant "${variant}"`);
-  checkSizes(tile.entry, {
-    out: [out, batch * m * n],
-    a: [a, batch * m * k],
-    b: [b, batch * k * n],
-    ...(bias ? { bias: [bias, n] as const } : {}),
-  });
-  if (batch * Math.max(m * n, m * k, k * n) >= 2 ** 32) {
-    throw new RangeError(`Kernel "${tile.entry}": ${batch}x${m}x${n}x${k} overflows 32-bit indexing`);
-  }
-  if (batch * m * n === 0) return;
-  let dummy = dummies.get(gpu);
-  if (!dummy) {
-    dummy = gpu.tensor(4, "matmul: no bias");
-    dummies.set(gpu, dummy);
-  }
+  const checked = checkMatmul(gpu, tile.entry, out, a, b, bias, shape);
+  if (!checked) return;
+  const { dummy } = checked;
+  const { m, n, k, batch, transA, transB, alpha, accumulate } = checked.sizes;
   if (variant === "rows") {
     recordRows(gpu, out, a, b, bias, dummy, { m, n, k, batch, transA, transB, alpha, accumulate });
     return;
@@ -150,23 +172,10 @@ function recordRows(
   const bDirect = !transB && n % 4 === 0;
   const lda = aDirect ? m : roundUp(m, 8);
   const ldb = bDirect ? n : roundUp(n, 4);
-  const aSize = aDirect ? 0 : batch * k * lda;
-  const bOffset = roundUp(aSize, 64);
-  const bSize = bDirect ? 0 : batch * k * ldb;
-  const space = aSize + bSize > 0 ? matmulScratch(gpu, bOffset + bSize) : null;
-  let aPacked = a;
-  let bPacked = b;
-  if (!aDirect) {
-    aPacked = gpu.view(space!, 0, aSize, "matmul: packed A");
-    recordPack(gpu, aPacked, a, [m, k, lda, batch, +transA]);
-  }
-  if (!bDirect) {
-    bPacked = gpu.view(space!, bOffset, bSize, "matmul: packed B");
-    recordPack(gpu, bPacked, b, [n, k, ldb, batch, +!transB]);
-  }
+  const packed = packOperands(gpu, a, b, s, { packA: !aDirect, packB: !bDirect, lda, ldb });
   gpu.dispatch(
     { file: "matmul", entry: "matmul_rows" },
-    [out, aPacked, bPacked, bias ?? dummy],
+    [out, packed.a, packed.b, bias ?? dummy],
     [m, n, k, batch, lda / 4, ldb / 4, bias ? 1 : 0, +accumulate, f32(alpha)],
     [Math.ceil(ldb / 4 / 32), lda / 8, batch],
   );
@@ -214,25 +223,19 @@ function recordBlocked(
   const { m, n, k, batch, transA, transB, alpha, accumulate } = s;
   const packA = k > 0 && (transA ? m : k) % 4 !== 0;
   const packB = k > 0 && (transB ? k : n) % 4 !== 0;
-  const lda = packA ? roundUp(m, 4) / 4 : (transA ? m : k) / 4;
-  const ldb = packB ? roundUp(n, 4) / 4 : (transB ? k : n) / 4;
-  const aSize = packA ? batch * k * lda * 4 : 0;
-  const bOffset = roundUp(aSize, 64);
-  const bSize = packB ? batch * k * ldb * 4 : 0;
+  // Row lengths in vec4s; with k = 0 nothing is read and none is needed.
+  const lda = packA ? roundUp(m, 4) / 4 : k === 0 ? 0 : (transA ? m : k) / 4;
+  const ldb = packB ? roundUp(n, 4) / 4 : k === 0 ? 0 : (transB ? k : n) / 4;
   const tiles = Math.ceil(m / 128) * Math.ceil(n / 128) * batch;
   const { splits, chunk } = splitK(gpu, tiles, k, batch, batch * m * n);
-  const space = aSize + bSize > 0 ? matmulScratch(gpu, bOffset + bSize) : null;
   // With k = 0 nothing is read: the 16-byte dummy stands in for operands too small to bind as vec4s.
-  let aIn = k === 0 ? dummy : a;
-  let bIn = k === 0 ? dummy : b;
-  if (packA) {
-    aIn = gpu.view(space!, 0, aSize, "matmul: packed A");
-    recordPack(gpu, aIn, a, [m, k, lda * 4, batch, +transA]);
-  }
-  if (packB) {
-    bIn = gpu.view(space!, bOffset, bSize, "matmul: packed B");
-    recordPack(gpu, bIn, b, [n, k, ldb * 4, batch, +!transB]);
-  }
+  const packed = packOperands(gpu, k === 0 ? dummy : a, k === 0 ? dummy : b, s, {
+    packA,
+    packB,
+    lda: lda * 4,
+    ldb: ldb * 4,
+  });
+  const aIn = packed.a, bIn = packed.b;
   const aligned = !packA && !packB && m % 128 === 0 && n % 128 === 0 && k % BK === 0 && k > 0;
   const constants = {
     TRANS_A: +(transA || packA),
@@ -302,6 +305,38 @@ export function recordPack(
       ...fold(batch * ld / 4),
     ]);
   }
+}
+
+/**
+ * Packs the operands that `plan` says need it into the matmul scratch, k-major with rows padded to
+ * `lda` / `ldb` values (f32 for `matmul`, f16 for `matmul_mixed`), A then B 256 bytes aligned;
+ * returns what the kernel reads: the packed views, or the operands as they are.
+ */
+export function packOperands(
+  gpu: Gpu,
+  a: GpuTensor,
+  b: GpuTensor,
+  s: Required<MatmulShape>,
+  plan: { packA: boolean; packB: boolean; lda: number; ldb: number },
+  file: "matmul" | "matmul_mixed" = "matmul",
+): { a: GpuTensor; b: GpuTensor } {
+  const { m, n, k, batch, transA, transB } = s;
+  const words = file === "matmul" ? 1 : 0.5; // 32-bit elements per value
+  // At least 4 elements: a zero-sized binding is invalid (k = 0).
+  const aSize = plan.packA ? Math.max(4, batch * k * plan.lda * words) : 0;
+  const bSize = plan.packB ? Math.max(4, batch * k * plan.ldb * words) : 0;
+  const bOffset = roundUp(aSize, 64);
+  const space = aSize + bSize > 0 ? matmulScratch(gpu, bOffset + bSize) : null;
+  let aOut = a, bOut = b;
+  if (plan.packA) {
+    aOut = gpu.view(space!, 0, aSize, "matmul: packed A");
+    recordPack(gpu, aOut, a, [m, k, plan.lda, batch, +transA], file);
+  }
+  if (plan.packB) {
+    bOut = gpu.view(space!, bOffset, bSize, "matmul: packed B");
+    recordPack(gpu, bOut, b, [n, k, plan.ldb, batch, +!transB], file);
+  }
+  return { a: aOut, b: bOut };
 }
 
 /** A device matmul forward: {@linkcode matmulForward} or the mixed-precision one. */

@@ -5,11 +5,9 @@
  * @module
  */
 import { f32, type Gpu, type GpuTensor } from "../device.ts";
-import { type MatmulShape, matmulSizes } from "../cpu/matmul.ts";
+import type { MatmulShape } from "../cpu/matmul.ts";
 import { MIXED_FEATURE } from "../precision.ts";
-import { checkSizes } from "./check.ts";
-import { matmulScratch } from "./matmul_scratch.ts";
-import { matmulBackward, recordPack } from "./matmul.ts";
+import { checkMatmul, matmulBackward, packOperands } from "./matmul.ts";
 
 /**
  * `rows`: f16 operands packed k-major, register-blocked, no workgroup memory (CPU-emulated
@@ -24,7 +22,6 @@ export function mixedMatmulVariant(gpu: Gpu): MixedMatmulVariant {
   return gpu.isSoftware ? "rows" : "tiled";
 }
 
-const dummies = new WeakMap<Gpu, GpuTensor>();
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
 /** out (+)= alpha * f16(op(a)) f16(op(b)) + bias, in the layout of the f32 `matmulForward`. */
@@ -41,23 +38,10 @@ export function matmulForwardMixed(
   if (!gpu.features.has(MIXED_FEATURE)) {
     throw new Error(`Kernel "${kernel}": the device was opened without ${MIXED_FEATURE}`);
   }
-  const s = matmulSizes(shape);
-  const { m, n, k, batch, transA, transB, alpha, accumulate } = s;
-  checkSizes(kernel, {
-    out: [out, batch * m * n],
-    a: [a, batch * m * k],
-    b: [b, batch * k * n],
-    ...(bias ? { bias: [bias, n] as const } : {}),
-  });
-  if (batch * Math.max(m * n, m * k, k * n) >= 2 ** 32) {
-    throw new RangeError(`Kernel "${kernel}": ${batch}x${m}x${n}x${k} overflows 32-bit indexing`);
-  }
-  if (batch * m * n === 0) return;
-  let dummy = dummies.get(gpu);
-  if (!dummy) {
-    dummy = gpu.tensor(4, "matmul: no bias");
-    dummies.set(gpu, dummy);
-  }
+  const checked = checkMatmul(gpu, kernel, out, a, b, bias, shape);
+  if (!checked) return;
+  const { dummy } = checked;
+  const { m, n, k, batch, transA, transB, alpha, accumulate } = checked.sizes;
   if (variant === "tiled") {
     gpu.dispatch(
       { file: "matmul_mixed", entry: kernel },
@@ -68,20 +52,20 @@ export function matmulForwardMixed(
     return;
   }
   if (variant !== "rows") throw new RangeError(`Unknown mixed matmul variant "${variant}"`);
-  // Both operands are always packed (the f16 rounding happens there): [batch][k][ld] quads of f16,
-  // two 32-bit elements each; A's rows padded to 8, B's to 4.
+  // Both operands are always packed (the f16 rounding happens there): [batch][k][ld] quads of f16;
+  // A's rows padded to 8, B's to 4.
   const lda = roundUp(m, 8), ldb = roundUp(n, 4);
-  // At least 4 elements each: a zero-sized binding is invalid (k = 0).
-  const aSize = Math.max(4, batch * k * lda / 2), bSize = Math.max(4, batch * k * ldb / 2);
-  const bOffset = roundUp(aSize, 64);
-  const space = matmulScratch(gpu, bOffset + bSize);
-  const aPacked = gpu.view(space, 0, aSize, "matmul: packed f16 A");
-  const bPacked = gpu.view(space, bOffset, bSize, "matmul: packed f16 B");
-  recordPack(gpu, aPacked, a, [m, k, lda, batch, +transA], "matmul_mixed");
-  recordPack(gpu, bPacked, b, [n, k, ldb, batch, +!transB], "matmul_mixed");
+  const packed = packOperands(
+    gpu,
+    a,
+    b,
+    checked.sizes,
+    { packA: true, packB: true, lda, ldb },
+    "matmul_mixed",
+  );
   gpu.dispatch(
     { file: "matmul_mixed", entry: kernel },
-    [out, aPacked, bPacked, bias ?? dummy],
+    [out, packed.a, packed.b, bias ?? dummy],
     [m, n, k, batch, lda / 4, ldb / 4, bias ? 1 : 0, +accumulate, f32(alpha)],
     [Math.ceil(ldb / 4 / 32), lda / 8, batch],
   );
