@@ -114,7 +114,7 @@ gpuTest("work recorded before a flush runs before a later read, even while pipel
 
 gpuTest("an entry name defined in two shader files is refused, not given the other's pipeline", async (g) => {
   // Pipelines are cached by entry name: fill.wgsl's `fill` requested from another file must fail.
-  g.pipeline({ file: "fill", entry: "fill" });
+  await g.pipeline({ file: "fill", entry: "fill" });
   const message = await messageOf(() => g.pipeline({ file: "tests/fixtures/broken.wgsl", entry: "fill" }));
   if (!/"fill" is defined in both shaders\/fill\.wgsl and tests\/fixtures\/broken\.wgsl/.test(message)) {
     throw new Error(`unexpected: ${message}`);
