@@ -92,7 +92,7 @@ export async function capabilities(gpu: Gpu): Promise<Capabilities> {
     deviceFeatures: [...gpu.features].sort(),
     subgroupMatrixConfigs: sm.configs,
     subgroupMatrixNote: sm.note,
-    matmul: { variant: fp32, reason: matmulVariantReason(gpu).slice(fp32.length + 2) },
+    matmul: { variant: fp32, reason: matmulVariantReason(gpu) },
     precisions: [
       { precision: "fp32", available: true, matmul: fp32, note: "every kernel in f32" },
       {

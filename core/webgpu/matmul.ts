@@ -75,18 +75,16 @@ export function matmulVariant(gpu: Gpu): MatmulVariant {
 }
 
 /**
- * What {@linkcode matmulVariant} picks on this device and why, as one line for `doctor` (the
- * variant's name, a colon, the reason); logs nothing.
+ * Why {@linkcode matmulVariant} picks its variant on this device, for `doctor`; logs nothing.
  *
  * @example
  * ```ts
  * const gpu = await Gpu.open();
- * console.log(`matmul    ${matmulVariantReason(gpu)}`); // rows: CPU-emulated adapter: ...
+ * console.log(`matmul ${matmulVariant(gpu)} (${matmulVariantReason(gpu)})`); // rows (CPU-emulated adapter: ...)
  * ```
  */
 export function matmulVariantReason(gpu: Gpu): string {
-  const { variant, why } = pick(gpu);
-  return `${variant}: ${why}`;
+  return pick(gpu).why;
 }
 
 /**

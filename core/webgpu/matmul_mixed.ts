@@ -86,16 +86,5 @@ export function matmulBackwardMixed(
   shape: MatmulShape,
   scratch: GpuTensor | null = null,
 ): void {
-  matmulBackward(
-    gpu,
-    da,
-    db,
-    dbias,
-    dout,
-    a,
-    b,
-    shape,
-    scratch,
-    (g, out, x, y, bias, s) => matmulForwardMixed(g, out, x, y, bias, s),
-  );
+  matmulBackward(gpu, da, db, dbias, dout, a, b, shape, scratch, matmulForwardMixed);
 }
